@@ -1,0 +1,3 @@
+"""ocpay: an OCPP central system for chargers with payment terminals."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from ocpay.cli.main import app
+
+app()

@@ -1,0 +1,1 @@
+"""The `ocpay` command line."""

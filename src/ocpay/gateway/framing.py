@@ -1,0 +1,156 @@
+"""OCPP-J framing without I/O: parse a WebSocket text frame into a typed message, encode replies.
+
+Kept free of sockets (like `websockets`' own sans-I/O core) so that every framing rule can be
+tested with plain strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+import orjson
+
+
+class MessageType(IntEnum):
+    CALL = 2
+    CALLRESULT = 3
+    CALLERROR = 4
+    CALLRESULTERROR = 5  # OCPP 2.1: an error about a CALLRESULT we sent
+    SEND = 6  # OCPP 2.1: unconfirmed message, never answered
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    message_id: str
+    action: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CallResult:
+    message_id: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CallError:
+    message_id: str
+    code: str
+    description: str
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CallResultError:
+    message_id: str
+    code: str
+    description: str
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    message_id: str
+    action: str
+    payload: dict[str, Any]
+
+
+Message = Call | CallResult | CallError | CallResultError | Send
+
+
+@dataclass(frozen=True, slots=True)
+class FrameError:
+    """A frame that breaks the RPC framework.
+
+    `message_id` is None when it could not be read; `code` is the version-neutral error name
+    (`FormatViolation`, `RpcFrameworkError`, `MessageTypeNotSupported`), translated per version by
+    `error_code_for`.
+    """
+
+    message_id: str | None
+    code: str
+    description: str
+
+
+# Version-specific spelling of error codes. OCPP 1.6 has no RpcFrameworkError or
+# MessageTypeNotSupported, and keeps the misspelt OccurenceConstraintViolation. For the format error
+# we send the errata's FormatViolation rather than the original FormationViolation.
+_V16_CODES = {
+    "OccurrenceConstraintViolation": "OccurenceConstraintViolation",
+    "RpcFrameworkError": "FormatViolation",
+}
+
+
+def error_code_for(version: str, code: str) -> str:
+    if version == "1.6":
+        return _V16_CODES.get(code, code)
+    return code
+
+
+def frame_error_reply(version: str, error: FrameError) -> str | None:
+    """The CALLERROR that answers a broken frame, or None where the spec says to drop it.
+
+    2.x: an unreadable messageId is answered with "-1" and RpcFrameworkError; an unknown message
+    type with MessageTypeNotSupported. 1.6 has neither: such frames are ignored (and logged).
+    """
+    if version == "1.6":
+        if error.message_id is None or error.code == "MessageTypeNotSupported":
+            return None
+        return encode_error(error.message_id, error_code_for(version, error.code), error.description)
+    return encode_error(error.message_id or "-1", error.code, error.description)
+
+
+def parse_frame(raw: str | bytes) -> Message | FrameError:
+    """Parse one text frame. Never raises: a broken frame becomes a FrameError."""
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return FrameError(None, "RpcFrameworkError", f"frame is not valid JSON: {exc}")
+    if not isinstance(data, list) or len(data) < 3:
+        mid = _readable_id(data)
+        return FrameError(mid, "RpcFrameworkError", "frame is not an OCPP-J array")
+    type_id, message_id = data[0], data[1]
+    if not isinstance(message_id, str) or not message_id or len(message_id) > 36:
+        return FrameError(None, "RpcFrameworkError", "messageId is not a string of 1 to 36 characters")
+    if not isinstance(type_id, int) or isinstance(type_id, bool):
+        return FrameError(message_id, "RpcFrameworkError", "messageTypeId is not an integer")
+    try:
+        kind = MessageType(type_id)
+    except ValueError:
+        return FrameError(message_id, "MessageTypeNotSupported", f"messageTypeId {type_id} is not supported")
+    if kind in (MessageType.CALL, MessageType.SEND):
+        if len(data) != 4 or not isinstance(data[2], str):
+            return FrameError(message_id, "RpcFrameworkError", "a CALL is [2, messageId, action, payload]")
+        if not isinstance(data[3], dict):
+            return FrameError(message_id, "FormatViolation", "payload is not a JSON object")
+        cls = Call if kind is MessageType.CALL else Send
+        return cls(message_id, data[2], data[3])
+    if kind is MessageType.CALLRESULT:
+        if len(data) != 3 or not isinstance(data[2], dict):
+            return FrameError(message_id, "FormatViolation", "a CALLRESULT is [3, messageId, payload]")
+        return CallResult(message_id, data[2])
+    if len(data) != 5 or not isinstance(data[2], str) or not isinstance(data[3], str):
+        return FrameError(message_id, "FormatViolation", "an error frame is [4|5, id, code, description, details]")
+    details = data[4] if isinstance(data[4], dict) else {}
+    err_cls = CallError if kind is MessageType.CALLERROR else CallResultError
+    return err_cls(message_id, data[2], data[3], details)
+
+
+def _readable_id(data: Any) -> str | None:
+    if isinstance(data, list) and len(data) >= 2 and isinstance(data[1], str) and data[1]:
+        return data[1]
+    return None
+
+
+def encode_call(message_id: str, action: str, payload: dict[str, Any]) -> str:
+    return orjson.dumps([MessageType.CALL, message_id, action, payload]).decode()
+
+
+def encode_result(message_id: str, payload: dict[str, Any]) -> str:
+    return orjson.dumps([MessageType.CALLRESULT, message_id, payload]).decode()
+
+
+def encode_error(message_id: str, code: str, description: str, details: dict[str, Any] | None = None) -> str:
+    return orjson.dumps([MessageType.CALLERROR, message_id, code, description[:255], details or {}]).decode()

@@ -1,0 +1,111 @@
+"""CSMS -> station commands, one neutral request each, built for the station's OCPP version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ocpay.ocpp.handlers.data_transfer import encode_data
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    action: str
+    payload: dict[str, Any]
+
+
+class UnsupportedCommand(ValueError):
+    pass
+
+
+def remote_start(version: str, id_token: str, evse_id: int | None, remote_start_id: int) -> Command:
+    if version == "1.6":
+        payload: dict[str, Any] = {"idTag": id_token}
+        if evse_id is not None:
+            payload["connectorId"] = evse_id
+        return Command("RemoteStartTransaction", payload)
+    payload = {"idToken": {"idToken": id_token, "type": "Central"}, "remoteStartId": remote_start_id}
+    if evse_id is not None:
+        payload["evseId"] = evse_id
+    return Command("RequestStartTransaction", payload)
+
+
+def remote_stop(version: str, transaction_id: str) -> Command:
+    if version == "1.6":
+        return Command("RemoteStopTransaction", {"transactionId": int(transaction_id)})
+    return Command("RequestStopTransaction", {"transactionId": transaction_id})
+
+
+def reset(version: str, hard: bool) -> Command:
+    if version == "1.6":
+        return Command("Reset", {"type": "Hard" if hard else "Soft"})
+    return Command("Reset", {"type": "Immediate" if hard else "OnIdle"})
+
+
+def set_configuration(version: str, key: str, value: str) -> Command:
+    """1.6 key, or 2.x `Component.Variable` (see notify_report.variable_key for the naming)."""
+    if version == "1.6":
+        return Command("ChangeConfiguration", {"key": key, "value": value})
+    component, variable = _split_variable(key)
+    return Command(
+        "SetVariables",
+        {"setVariableData": [{"component": component, "variable": variable, "attributeValue": value}]},
+    )
+
+
+def get_configuration(version: str, keys: list[str]) -> Command:
+    if version == "1.6":
+        return Command("GetConfiguration", {"key": keys} if keys else {})
+    if not keys:
+        return Command("GetBaseReport", {"requestId": 1, "reportBase": "FullInventory"})
+    data = []
+    for key in keys:
+        component, variable = _split_variable(key)
+        data.append({"component": component, "variable": variable})
+    return Command("GetVariables", {"getVariableData": data})
+
+
+def trigger_message(version: str, message: str, evse_id: int | None) -> Command:
+    if version == "1.6":
+        payload: dict[str, Any] = {"requestedMessage": message}
+        if evse_id is not None:
+            payload["connectorId"] = evse_id
+        return Command("TriggerMessage", payload)
+    payload = {"requestedMessage": message}
+    if evse_id is not None:
+        payload["evse"] = {"id": evse_id}
+    return Command("TriggerMessage", payload)
+
+
+def data_transfer(version: str, vendor_id: str, message_id: str | None, data: Any) -> Command:
+    payload: dict[str, Any] = {"vendorId": vendor_id}
+    if message_id is not None:
+        payload["messageId"] = message_id
+    if data is not None:
+        payload["data"] = encode_data(version, data)
+    return Command("DataTransfer", payload)
+
+
+def unlock_connector(version: str, evse_id: int, connector_id: int) -> Command:
+    if version == "1.6":
+        return Command("UnlockConnector", {"connectorId": evse_id})
+    return Command("UnlockConnector", {"evseId": evse_id, "connectorId": connector_id})
+
+
+def change_availability(version: str, evse_id: int, operative: bool) -> Command:
+    if version == "1.6":
+        return Command(
+            "ChangeAvailability",
+            {"connectorId": evse_id, "type": "Operative" if operative else "Inoperative"},
+        )
+    payload: dict[str, Any] = {"operationalStatus": "Operative" if operative else "Inoperative"}
+    if evse_id:
+        payload["evse"] = {"id": evse_id}
+    return Command("ChangeAvailability", payload)
+
+
+def _split_variable(key: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    component, dot, variable = key.partition(".")
+    if not dot or not component or not variable:
+        raise UnsupportedCommand(f"2.x variables are named Component.Variable, not {key!r}")
+    return {"name": component}, {"name": variable}

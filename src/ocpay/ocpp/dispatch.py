@@ -1,0 +1,86 @@
+"""From a CALL to its answer: validate, route to the action's handler, validate the reply, map errors."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from prometheus_client import Counter, Histogram
+
+from ocpay.gateway.framing import Call, Send, encode_error, encode_result, error_code_for
+from ocpay.gateway.server import StationConnection
+from ocpay.ocpp.ports import CallContext, Ports
+from ocpay.ocpp.routing import Router
+from ocpay.ocpp.schemas import SchemaSet, SchemaViolation
+
+log = logging.getLogger("ocpay.ocpp")
+
+CALLS = Counter("ocpay_calls_total", "Station CALLs answered", ["version", "action", "outcome"])
+LATENCY = Histogram(
+    "ocpay_call_seconds",
+    "Time from a station CALL to its answer",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0),
+)
+
+
+class Dispatcher:
+    """Implements the gateway's CallHandler on top of the routing table and the service ports."""
+
+    def __init__(self, ports: Ports, router: Router, schemas: SchemaSet, *, validate_replies: bool = True) -> None:
+        self.ports = ports
+        self.router = router
+        self.schemas = schemas
+        self.validate_replies = validate_replies
+
+    def warm(self) -> None:
+        """Compile the schemas of every routed action at start-up, not on a station's first call."""
+        self.schemas.warm([(v, a, r) for v, a in self.router.routed() for r in (False, True)])
+
+    # -- connection life cycle -------------------------------------------------------------------
+    async def admit(self, station_id: str, password: str | None, tls_client_cert: bool) -> tuple[int, str]:
+        admission = await self.ports.stations.admit(station_id, password, tls_client_cert)
+        return admission.status, admission.reason
+
+    async def connected(self, station_id: str, version: str) -> None:
+        await self.ports.stations.connected(station_id, version)
+
+    async def disconnected(self, station_id: str) -> None:
+        await self.ports.stations.disconnected(station_id)
+
+    # -- messages ------------------------------------------------------------------------------
+    async def call(self, station: StationConnection, call: Call) -> str:
+        started = time.perf_counter()
+        version = station.version
+        self.ports.stations.seen(station.station_id)
+        handler = self.router.handler(version, call.action)
+        if handler is None:
+            code = self.router.unrouted_error(version, call.action)
+            CALLS.labels(version, "unrouted", code).inc()
+            return encode_error(call.message_id, code, f"{call.action} is not handled by this CSMS")
+        try:
+            self.schemas.validate(version, call.action, call.payload)
+            reply = await handler(CallContext(station.station_id, version, self.ports), call.payload)
+            if self.validate_replies:
+                self.schemas.validate(version, call.action, reply, response=True)
+        except SchemaViolation as violation:
+            CALLS.labels(version, call.action, violation.code).inc()
+            return encode_error(call.message_id, error_code_for(version, violation.code), violation.description)
+        except Exception:
+            log.exception("station %s: %s failed", station.station_id, call.action)
+            CALLS.labels(version, call.action, "InternalError").inc()
+            return encode_error(call.message_id, "InternalError", f"{call.action} could not be processed")
+        CALLS.labels(version, call.action, "ok").inc()
+        LATENCY.observe(time.perf_counter() - started)
+        return encode_result(call.message_id, reply)
+
+    async def send(self, station: StationConnection, message: Send) -> None:
+        """2.1 SEND: processed like a CALL, but never answered."""
+        handler = self.router.handler(station.version, message.action)
+        if handler is None:
+            log.info("station %s: unhandled SEND %s", station.station_id, message.action)
+            return
+        try:
+            self.schemas.validate(station.version, message.action, message.payload)
+            await handler(CallContext(station.station_id, station.version, self.ports), message.payload)
+        except Exception as exc:
+            log.info("station %s: SEND %s dropped: %s", station.station_id, message.action, exc)

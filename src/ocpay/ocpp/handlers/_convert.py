@@ -1,0 +1,76 @@
+"""Shared conversions between OCPP payload fragments and the neutral model."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from ocpay.ocpp.model import Authorization, IdToken, MeterSample
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def format_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def id_token_v2(data: dict[str, Any]) -> IdToken:
+    extra = tuple((i["type"], i["additionalIdToken"]) for i in data.get("additionalInfo") or ())
+    return IdToken(data["idToken"], data["type"], extra)
+
+
+def id_tag_info(auth: Authorization) -> dict[str, Any]:
+    """1.6 IdTagInfo."""
+    status = auth.status if auth.status in ("Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx") else "Invalid"
+    info: dict[str, Any] = {"status": status}
+    if auth.expiry:
+        info["expiryDate"] = format_time(auth.expiry)
+    if auth.parent_id:
+        info["parentIdTag"] = auth.parent_id
+    return info
+
+
+def id_token_info(auth: Authorization) -> dict[str, Any]:
+    """2.x IdTokenInfo."""
+    info: dict[str, Any] = {"status": auth.status}
+    if auth.expiry:
+        info["cacheExpiryDateTime"] = format_time(auth.expiry)
+    if auth.parent_id:
+        info["groupIdToken"] = {"idToken": auth.parent_id, "type": "Central"}
+    return info
+
+
+def meter_samples(meter_values: list[dict[str, Any]], version: str) -> tuple[MeterSample, ...]:
+    samples = []
+    for mv in meter_values:
+        moment = parse_time(mv["timestamp"])
+        assert moment is not None
+        for sv in mv["sampledValue"]:
+            if version == "1.6":
+                try:
+                    value = float(sv["value"])  # 1.6 values are strings
+                except ValueError:
+                    continue  # SignedData and other non-numeric formats carry no reading we use
+                unit = sv.get("unit")
+            else:
+                value = float(sv["value"])
+                unit_of_measure = sv.get("unitOfMeasure") or {}
+                unit = unit_of_measure.get("unit", "Wh")
+                value *= 10 ** unit_of_measure.get("multiplier", 0)
+            samples.append(
+                MeterSample(
+                    timestamp=moment,
+                    measurand=sv.get("measurand", "Energy.Active.Import.Register"),
+                    value=value,
+                    unit=unit,
+                    phase=sv.get("phase"),
+                    location=sv.get("location"),
+                    context=sv.get("context"),
+                )
+            )
+    return tuple(samples)

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from typing import Any
+
+from ocpay.ocpp.handlers._convert import id_tag_info, id_token_info, id_token_v2
+from ocpay.ocpp.model import IdToken
+from ocpay.ocpp.ports import CallContext
+
+
+async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    if ctx.version == "1.6":
+        auth = await ctx.ports.sessions.authorize(ctx.station_id, IdToken(payload["idTag"]))
+        return {"idTagInfo": id_tag_info(auth)}
+    auth = await ctx.ports.sessions.authorize(ctx.station_id, id_token_v2(payload["idToken"]))
+    return {"idTokenInfo": id_token_info(auth)}

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from typing import Any
+
+from ocpay.ocpp.handlers._convert import format_time
+from ocpay.ocpp.model import BootInfo
+from ocpay.ocpp.ports import CallContext
+
+
+async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    if ctx.version == "1.6":
+        info = BootInfo(
+            vendor=payload["chargePointVendor"],
+            model=payload["chargePointModel"],
+            serial=payload.get("chargePointSerialNumber") or payload.get("chargeBoxSerialNumber"),
+            firmware=payload.get("firmwareVersion"),
+        )
+    else:
+        station = payload["chargingStation"]
+        info = BootInfo(
+            vendor=station["vendorName"],
+            model=station["model"],
+            serial=station.get("serialNumber"),
+            firmware=station.get("firmwareVersion"),
+            reason=payload["reason"],
+        )
+    reply = await ctx.ports.stations.boot(ctx.station_id, ctx.version, info)
+    return {
+        "status": reply.status,
+        "currentTime": format_time(reply.current_time),
+        "interval": reply.interval,
+    }

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from typing import Any
+
+from ocpay.ocpp.handlers._convert import format_time
+from ocpay.ocpp.model import now
+from ocpay.ocpp.ports import CallContext
+
+
+async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    await ctx.ports.stations.heartbeat(ctx.station_id)
+    return {"currentTime": format_time(now())}

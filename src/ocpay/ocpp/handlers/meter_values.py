@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from typing import Any
+
+from ocpay.ocpp.handlers._convert import meter_samples
+from ocpay.ocpp.model import MeterReport
+from ocpay.ocpp.ports import CallContext
+
+
+async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    if ctx.version == "1.6":
+        tx = payload.get("transactionId")
+        report = MeterReport(payload["connectorId"], None if tx is None else str(tx), ())
+    else:
+        report = MeterReport(payload["evseId"], None, ())
+    report = MeterReport(report.evse_id, report.transaction_id, meter_samples(payload["meterValue"], ctx.version))
+    await ctx.ports.sessions.meter_values(ctx.station_id, report)
+    return {}

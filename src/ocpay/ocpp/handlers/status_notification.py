@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from typing import Any
+
+from ocpay.ocpp.handlers._convert import parse_time
+from ocpay.ocpp.model import ConnectorStatus
+from ocpay.ocpp.ports import CallContext
+
+
+async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    if ctx.version == "1.6":
+        error = payload["errorCode"]
+        status = ConnectorStatus(
+            evse_id=payload["connectorId"],
+            connector_id=payload["connectorId"],
+            status=payload["status"],
+            error_code=None if error == "NoError" else error,
+            info=payload.get("info") or payload.get("vendorErrorCode"),
+            timestamp=parse_time(payload.get("timestamp")),
+        )
+    else:
+        status = ConnectorStatus(
+            evse_id=payload["evseId"],
+            connector_id=payload["connectorId"],
+            status=payload["connectorStatus"],
+            timestamp=parse_time(payload["timestamp"]),
+        )
+    await ctx.ports.stations.status(ctx.station_id, status)
+    return {}

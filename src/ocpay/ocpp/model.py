@@ -1,0 +1,169 @@
+"""The version-neutral model: what a station said, whatever OCPP version it spoke.
+
+Adapters in `ocpay.ocpp.handlers` build these from 1.6 / 2.0.1 / 2.1 payloads; the services take
+them and never see a version-specific payload.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+
+def now() -> datetime:
+    """The current time, timezone-aware in UTC, as every stored time is."""
+    return datetime.now(UTC)
+
+
+AuthStatus = Literal["Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx", "Unknown", "NoCredit"]
+
+
+@dataclass(frozen=True, slots=True)
+class BootInfo:
+    vendor: str
+    model: str
+    serial: str | None = None
+    firmware: str | None = None
+    reason: str | None = None  # 2.x only
+
+
+@dataclass(frozen=True, slots=True)
+class BootReply:
+    status: Literal["Accepted", "Pending", "Rejected"]
+    interval: int
+    current_time: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorStatus:
+    evse_id: int  # 1.6: the connector id, with 0 for the station itself
+    connector_id: int
+    status: str
+    error_code: str | None = None
+    info: str | None = None
+    timestamp: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IdToken:
+    value: str
+    type: str = "Central"  # 1.6 idTags have no type; 2.x IdTokenEnumType otherwise
+    additional_info: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Authorization:
+    status: AuthStatus
+    expiry: datetime | None = None
+    parent_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MeterSample:
+    timestamp: datetime
+    measurand: str
+    value: float
+    unit: str | None = None
+    phase: str | None = None
+    location: str | None = None
+    context: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStart:
+    """1.6 StartTransaction."""
+
+    connector_id: int
+    id_token: IdToken
+    meter_start_wh: int
+    timestamp: datetime
+    reservation_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStarted:
+    transaction_id: int
+    authorization: Authorization
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStop:
+    """1.6 StopTransaction."""
+
+    transaction_id: int
+    meter_stop_wh: int
+    timestamp: datetime
+    reason: str | None = None
+    id_token: IdToken | None = None
+    samples: tuple[MeterSample, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionEvent:
+    """2.x TransactionEvent."""
+
+    event_type: Literal["Started", "Updated", "Ended"]
+    transaction_id: str
+    seq_no: int
+    trigger_reason: str
+    timestamp: datetime
+    evse_id: int | None = None
+    connector_id: int | None = None
+    id_token: IdToken | None = None
+    charging_state: str | None = None
+    stopped_reason: str | None = None
+    offline: bool = False
+    remote_start_id: int | None = None
+    max_cost: Decimal | None = None  # 2.1 transactionLimit.maxCost: the amount a terminal pre-authorised
+    samples: tuple[MeterSample, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionEventReply:
+    authorization: Authorization | None = None
+    total_cost: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MeterReport:
+    evse_id: int
+    transaction_id: str | None
+    samples: tuple[MeterSample, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CustomMessage:
+    """A DataTransfer from a station. `data` is parsed JSON where the 1.6 string held JSON."""
+
+    vendor_id: str
+    message_id: str | None
+    data: Any
+    raw_data: str | None = None  # 1.6: the string as it came
+    data_is_json: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class CustomReply:
+    status: Literal["Accepted", "Rejected", "UnknownMessageId", "UnknownVendorId"]
+    data: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class StationNotice:
+    """Station news that is recorded, not acted on: firmware, diagnostics, logs, security, events."""
+
+    kind: str
+    status: str | None = None
+    timestamp: datetime | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportedVariable:
+    """One value from a 2.x NotifyReport or a 1.6 GetConfiguration answer."""
+
+    key: str
+    value: str | None
+    readonly: bool = False

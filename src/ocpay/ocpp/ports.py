@@ -1,0 +1,76 @@
+"""What the OCPP handlers need from the services. The services implement these protocols.
+
+Keeping them here lets the OCPP layer stay below the services (design.md layers) while its
+handlers still reach sessions and stations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from ocpay.ocpp.model import (
+    Authorization,
+    BootInfo,
+    BootReply,
+    ConnectorStatus,
+    CustomMessage,
+    CustomReply,
+    IdToken,
+    MeterReport,
+    ReportedVariable,
+    SessionStart,
+    SessionStarted,
+    SessionStop,
+    StationNotice,
+    TransactionEvent,
+    TransactionEventReply,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """The answer to a connecting station: an HTTP status (101: go ahead) and a reason."""
+
+    status: int
+    reason: str = ""
+
+
+class StationPort(Protocol):
+    async def admit(self, station_id: str, password: str | None, tls_client_cert: bool) -> Admission: ...
+    async def connected(self, station_id: str, version: str) -> None: ...
+    async def disconnected(self, station_id: str) -> None: ...
+    def seen(self, station_id: str) -> None: ...
+    async def boot(self, station_id: str, version: str, info: BootInfo) -> BootReply: ...
+    async def heartbeat(self, station_id: str) -> None: ...
+    async def status(self, station_id: str, status: ConnectorStatus) -> None: ...
+    async def notice(self, station_id: str, notice: StationNotice) -> None: ...
+    async def report(self, station_id: str, variables: list[ReportedVariable]) -> None: ...
+
+
+class SessionPort(Protocol):
+    async def authorize(self, station_id: str, token: IdToken) -> Authorization: ...
+    async def start(self, station_id: str, start: SessionStart) -> SessionStarted: ...
+    async def stop(self, station_id: str, stop: SessionStop) -> Authorization | None: ...
+    async def transaction_event(self, station_id: str, event: TransactionEvent) -> TransactionEventReply: ...
+    async def meter_values(self, station_id: str, report: MeterReport) -> None: ...
+
+
+class CustomMessagePort(Protocol):
+    async def data_transfer(self, station_id: str, version: str, message: CustomMessage) -> CustomReply: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Ports:
+    stations: StationPort
+    sessions: SessionPort
+    custom: CustomMessagePort
+
+
+@dataclass(frozen=True, slots=True)
+class CallContext:
+    """Who is calling: handed to every handler with the payload."""
+
+    station_id: str
+    version: str
+    ports: Ports

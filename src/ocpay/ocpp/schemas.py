@@ -1,0 +1,102 @@
+"""The official OCPP JSON schemas (as shipped by the `ocpp` package), compiled once with fastjsonschema.
+
+Compiling turns each schema into Python code, about 15x faster than interpreting it with
+`jsonschema`; the compiled validators live for the process.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import fastjsonschema
+import ocpp
+
+_PACKAGE_DIRS = {"1.6": "v16", "2.0.1": "v201", "2.1": "v21"}
+
+# fastjsonschema rule -> OCPP error code (2.x spelling; the gateway translates for 1.6).
+_RULE_CODES = {
+    "type": "TypeConstraintViolation",
+    "required": "OccurrenceConstraintViolation",
+    "minItems": "OccurrenceConstraintViolation",
+    "maxItems": "OccurrenceConstraintViolation",
+    "maxLength": "PropertyConstraintViolation",
+    "minLength": "PropertyConstraintViolation",
+    "enum": "PropertyConstraintViolation",
+    "pattern": "PropertyConstraintViolation",
+    "format": "PropertyConstraintViolation",
+    "minimum": "PropertyConstraintViolation",
+    "maximum": "PropertyConstraintViolation",
+    "exclusiveMinimum": "PropertyConstraintViolation",
+    "exclusiveMaximum": "PropertyConstraintViolation",
+    "multipleOf": "PropertyConstraintViolation",
+    "additionalProperties": "FormatViolation",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaViolation(Exception):
+    """A payload that breaks its schema, with the OCPP error code that answers it."""
+
+    code: str
+    description: str
+
+
+Validator = Callable[[Any], Any]
+
+
+def schema_dir(version: str) -> Path:
+    return Path(ocpp.__file__).parent / _PACKAGE_DIRS[version] / "schemas"
+
+
+def _file_stem(version: str, action: str, response: bool) -> str:
+    if version == "1.6":
+        return f"{action}Response" if response else action
+    return f"{action}{'Response' if response else 'Request'}"
+
+
+@cache
+def actions(version: str) -> frozenset[str]:
+    """Every action the version defines, in either direction."""
+    names = set()
+    for path in schema_dir(version).glob("*.json"):
+        stem = path.stem
+        if stem.endswith("Response"):
+            names.add(stem.removesuffix("Response"))
+        elif version != "1.6":
+            names.add(stem.removesuffix("Request"))
+    return frozenset(names)
+
+
+class SchemaSet:
+    """Compiled validators for the actions of every version, built when the server starts."""
+
+    def __init__(self) -> None:
+        self._validators: dict[tuple[str, str, bool], Validator] = {}
+
+    def compile(self, version: str, action: str, response: bool) -> Validator:
+        key = (version, action, response)
+        validator = self._validators.get(key)
+        if validator is None:
+            path = schema_dir(version) / f"{_file_stem(version, action, response)}.json"
+            schema = json.loads(path.read_text(encoding="utf-8"))
+            schema.pop("$id", None)  # urn: ids confuse reference resolution; refs are all local
+            validator = fastjsonschema.compile(schema, use_formats=True)
+            self._validators[key] = validator
+        return validator
+
+    def warm(self, pairs: list[tuple[str, str, bool]]) -> None:
+        """Compile the given (version, action, is_response) schemas now rather than on first use."""
+        for version, action, response in pairs:
+            self.compile(version, action, response)
+
+    def validate(self, version: str, action: str, payload: Any, response: bool = False) -> None:
+        try:
+            self.compile(version, action, response)(payload)
+        except fastjsonschema.JsonSchemaValueException as exc:
+            code = _RULE_CODES.get(exc.rule or "", "FormatViolation")
+            raise SchemaViolation(code, exc.message) from None

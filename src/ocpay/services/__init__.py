@@ -1,0 +1,1 @@
+"""Services: the domain logic the CLI, the API and the OCPP handlers call."""

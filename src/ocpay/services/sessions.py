@@ -1,0 +1,296 @@
+"""Charging sessions (OCPP transactions), id token authorisation and meter values.
+
+Every method commits before it returns, so the handler answers the station only once what the
+message changed is stored. Retried messages (same 1.6 StartTransaction, same 2.x seqNo) are
+answered again without being applied twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ocpay.ocpp.model import (
+    Authorization,
+    IdToken,
+    MeterReport,
+    MeterSample,
+    SessionStart,
+    SessionStarted,
+    SessionStop,
+    TransactionEvent,
+    TransactionEventReply,
+    now,
+)
+from ocpay.store.db import Database
+from ocpay.store.models import ChargingSession, IdTokenRecord, MeterValueRecord, TransactionEventRecord
+
+ENERGY = "Energy.Active.Import.Register"
+
+
+class IdTokenExists(Exception):
+    pass
+
+
+class Sessions:
+    """Implements the OCPP session port, and the queries the CLI and API use."""
+
+    def __init__(self, db: Database, *, authorize_unknown: bool = False) -> None:
+        self.db = db
+        self.authorize_unknown = authorize_unknown
+
+    # -- id tokens -----------------------------------------------------------------------------
+    async def add_id_token(
+        self,
+        value: str,
+        *,
+        type: str = "Central",
+        status: str = "Accepted",
+        expires_at: datetime | None = None,
+        parent_id: str | None = None,
+        note: str | None = None,
+    ) -> IdTokenRecord:
+        async with self.db.write() as s:
+            if await s.get(IdTokenRecord, value) is not None:
+                raise IdTokenExists(value)
+            record = IdTokenRecord(
+                value=value,
+                type=type,
+                status=status,
+                expires_at=expires_at,
+                parent_id=parent_id,
+                note=note,
+                created_at=now(),
+            )
+            s.add(record)
+        return record
+
+    async def id_tokens(self, *, offset: int = 0, limit: int = 100) -> list[IdTokenRecord]:
+        async with self.db.read() as s:
+            rows = await s.scalars(select(IdTokenRecord).order_by(IdTokenRecord.value).offset(offset).limit(limit))
+            return list(rows)
+
+    async def _authorization(self, s: AsyncSession, token: IdToken) -> Authorization:
+        record = await s.get(IdTokenRecord, token.value)
+        if record is None:
+            return Authorization("Accepted" if self.authorize_unknown else "Unknown")
+        if record.expires_at is not None and record.expires_at <= now():
+            return Authorization("Expired", record.expires_at, record.parent_id)
+        return Authorization(record.status, record.expires_at, record.parent_id)  # type: ignore[arg-type]
+
+    # -- SessionPort ----------------------------------------------------------------------------
+    async def authorize(self, station_id: str, token: IdToken) -> Authorization:
+        async with self.db.read() as s:
+            return await self._authorization(s, token)
+
+    async def start(self, station_id: str, start: SessionStart) -> SessionStarted:
+        key = f"{start.connector_id}|{start.id_token.value}|{start.timestamp.isoformat()}|{start.meter_start_wh}"
+        async with self.db.write() as s:
+            authorization = await self._authorization(s, start.id_token)
+            session = await s.scalar(
+                select(ChargingSession).where(
+                    ChargingSession.station_id == station_id, ChargingSession.start_key == key
+                )
+            )
+            if session is None:
+                session = ChargingSession(
+                    station_id=station_id,
+                    start_key=key,
+                    evse_id=start.connector_id,
+                    connector_id=start.connector_id,
+                    id_token=start.id_token.value,
+                    id_token_type=start.id_token.type,
+                    status="active",
+                    started_at=start.timestamp,
+                    meter_start_wh=start.meter_start_wh,
+                    ocpp_version="1.6",
+                )
+                s.add(session)
+                await s.flush()
+                session.transaction_id = str(session.id)
+        return SessionStarted(session.id, authorization)
+
+    async def stop(self, station_id: str, stop: SessionStop) -> Authorization | None:
+        async with self.db.write() as s:
+            session = await s.scalar(
+                select(ChargingSession).where(
+                    ChargingSession.station_id == station_id, ChargingSession.id == stop.transaction_id
+                )
+            )
+            if session is not None and session.status != "completed":
+                session.status = "completed"
+                session.stopped_at = stop.timestamp
+                session.meter_stop_wh = stop.meter_stop_wh
+                if session.meter_start_wh is not None:
+                    session.energy_wh = stop.meter_stop_wh - session.meter_start_wh
+                session.stop_reason = stop.reason
+                _add_samples(s, station_id, session.id, session.evse_id, stop.samples)
+            if stop.id_token is None:
+                return None
+            return await self._authorization(s, stop.id_token)
+
+    async def transaction_event(self, station_id: str, event: TransactionEvent) -> TransactionEventReply:
+        async with self.db.write() as s:
+            session = await s.scalar(
+                select(ChargingSession).where(
+                    ChargingSession.station_id == station_id,
+                    ChargingSession.transaction_id == event.transaction_id,
+                )
+            )
+            if session is None:  # Started, or a later event whose Started we never saw
+                session = ChargingSession(
+                    station_id=station_id,
+                    transaction_id=event.transaction_id,
+                    status="active",
+                    started_at=event.timestamp,
+                    ocpp_version="2.x",
+                )
+                s.add(session)
+                await s.flush()
+            duplicate = await s.scalar(
+                select(TransactionEventRecord.id).where(
+                    TransactionEventRecord.session_id == session.id,
+                    TransactionEventRecord.seq_no == event.seq_no,
+                )
+            )
+            if duplicate is None:
+                s.add(
+                    TransactionEventRecord(
+                        session_id=session.id,
+                        seq_no=event.seq_no,
+                        event_type=event.event_type,
+                        trigger_reason=event.trigger_reason,
+                        at=event.timestamp,
+                        offline=event.offline,
+                    )
+                )
+                _apply_event(session, event)
+                _add_samples(s, station_id, session.id, session.evse_id, event.samples)
+            authorization = await self._authorization(s, event.id_token) if event.id_token else None
+        return TransactionEventReply(authorization=authorization)
+
+    async def meter_values(self, station_id: str, report: MeterReport) -> None:
+        async with self.db.write() as s:
+            session = None
+            if report.transaction_id is not None and report.transaction_id.isdigit():
+                session = await s.scalar(
+                    select(ChargingSession).where(
+                        ChargingSession.station_id == station_id,
+                        ChargingSession.transaction_id == report.transaction_id,
+                    )
+                )
+            if session is not None:
+                _update_energy(session, report.samples)
+            _add_samples(s, station_id, session.id if session else None, report.evse_id, report.samples)
+
+    # -- queries -------------------------------------------------------------------------------
+    async def all(
+        self,
+        *,
+        station_id: str | None = None,
+        status: str | None = None,
+        since: datetime | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> list[ChargingSession]:
+        query = select(ChargingSession).order_by(ChargingSession.id.desc()).offset(offset).limit(limit)
+        if station_id:
+            query = query.where(ChargingSession.station_id == station_id)
+        if status:
+            query = query.where(ChargingSession.status == status)
+        if since:
+            query = query.where(ChargingSession.started_at >= since)
+        async with self.db.read() as s:
+            return list(await s.scalars(query))
+
+    async def get(self, session_id: int) -> ChargingSession | None:
+        async with self.db.read() as s:
+            return await s.get(ChargingSession, session_id)
+
+    async def count_active(self) -> int:
+        async with self.db.read() as s:
+            return int(await s.scalar(select(func.count()).where(ChargingSession.status == "active")) or 0)
+
+    async def meter_values_of(self, session_id: int) -> list[MeterValueRecord]:
+        async with self.db.read() as s:
+            rows = await s.scalars(
+                select(MeterValueRecord).where(MeterValueRecord.session_id == session_id).order_by(MeterValueRecord.at)
+            )
+            return list(rows)
+
+
+def _apply_event(session: ChargingSession, event: TransactionEvent) -> None:
+    if event.evse_id is not None:
+        session.evse_id = event.evse_id
+    if event.connector_id is not None:
+        session.connector_id = event.connector_id
+    if event.id_token is not None and session.id_token is None:
+        session.id_token, session.id_token_type = event.id_token.value, event.id_token.type
+    if event.charging_state is not None:
+        session.charging_state = event.charging_state
+    if event.event_type == "Started":
+        session.started_at = event.timestamp
+    session.last_seq_no = max(event.seq_no, session.last_seq_no or 0)
+    _update_energy(session, event.samples)
+    if event.event_type == "Ended":
+        session.status = "completed"
+        session.stopped_at = event.timestamp
+        session.stop_reason = event.stopped_reason or "Local"
+
+
+def _update_energy(session: ChargingSession, samples: Iterable[MeterSample]) -> None:
+    readings = [x.value for x in samples if x.measurand == ENERGY and x.phase is None and x.unit in (None, "Wh")]
+    readings += [x.value * 1000 for x in samples if x.measurand == ENERGY and x.phase is None and x.unit == "kWh"]
+    if not readings:
+        return
+    if session.meter_start_wh is None:
+        session.meter_start_wh = min(readings)
+    session.meter_stop_wh = max([*readings, session.meter_stop_wh or 0])
+    session.energy_wh = session.meter_stop_wh - session.meter_start_wh
+
+
+def _add_samples(
+    s: AsyncSession,
+    station_id: str,
+    session_id: int | None,
+    evse_id: int | None,
+    samples: Iterable[MeterSample],
+) -> None:
+    s.add_all(
+        MeterValueRecord(
+            station_id=station_id,
+            session_id=session_id,
+            evse_id=evse_id,
+            at=x.timestamp,
+            measurand=x.measurand,
+            value=x.value,
+            unit=x.unit,
+            phase=x.phase,
+            context=x.context,
+        )
+        for x in samples
+    )
+
+
+def session_summary(session: ChargingSession) -> dict[str, Any]:
+    return {
+        "id": session.id,
+        "station_id": session.station_id,
+        "transaction_id": session.transaction_id,
+        "evse_id": session.evse_id,
+        "connector_id": session.connector_id,
+        "id_token": session.id_token,
+        "status": session.status,
+        "started_at": session.started_at,
+        "stopped_at": session.stopped_at,
+        "meter_start_wh": session.meter_start_wh,
+        "meter_stop_wh": session.meter_stop_wh,
+        "energy_wh": session.energy_wh,
+        "stop_reason": session.stop_reason,
+        "charging_state": session.charging_state,
+        "ocpp_version": session.ocpp_version,
+    }

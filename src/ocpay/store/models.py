@@ -1,0 +1,205 @@
+"""Tables. Payment identifiers never land here: dialects drop them or keep a keyed hash."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC on both engines (SQLite stores naive text, PostgreSQL timestamptz)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            from datetime import UTC
+
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UtcDateTime(), dict[str, Any]: JSON()}
+
+
+class Station(Base):
+    __tablename__ = "stations"
+
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    vendor: Mapped[str | None] = mapped_column(String(50))
+    model: Mapped[str | None] = mapped_column(String(50))
+    serial: Mapped[str | None] = mapped_column(String(50))
+    firmware: Mapped[str | None] = mapped_column(String(50))
+    ocpp_version: Mapped[str | None] = mapped_column(String(8))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    integration: Mapped[str | None] = mapped_column(String(100))  # catalog entry bound explicitly
+    connected: Mapped[bool] = mapped_column(Boolean, default=False)
+    registered_at: Mapped[datetime]
+    last_boot_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
+
+
+class BootRecord(Base):
+    __tablename__ = "boot_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    ocpp_version: Mapped[str] = mapped_column(String(8))
+    vendor: Mapped[str] = mapped_column(String(50))
+    model: Mapped[str] = mapped_column(String(50))
+    serial: Mapped[str | None] = mapped_column(String(50))
+    firmware: Mapped[str | None] = mapped_column(String(50))
+    reason: Mapped[str | None] = mapped_column(String(40))
+
+
+class Connector(Base):
+    """An EVSE's connector. 1.6 stations use evse_id = connector_id; 0 is the station itself."""
+
+    __tablename__ = "connectors"
+
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"), primary_key=True)
+    evse_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    connector_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))
+    error_code: Mapped[str | None] = mapped_column(String(50))
+    info: Mapped[str | None] = mapped_column(String(255))
+    updated_at: Mapped[datetime]
+
+
+class IdTokenRecord(Base):
+    """An id token a driver or terminal presents, with its authorisation policy."""
+
+    __tablename__ = "id_tokens"
+
+    value: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(20), default="Central")
+    status: Mapped[str] = mapped_column(String(20), default="Accepted")
+    expires_at: Mapped[datetime | None]
+    parent_id: Mapped[str | None] = mapped_column(String(255))
+    note: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+
+
+class ChargingSession(Base):
+    """An OCPP transaction. `id` is the 1.6 transactionId; 2.x stations name theirs in `transaction_id`."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (
+        UniqueConstraint("station_id", "transaction_id", name="uq_session_station_transaction"),
+        UniqueConstraint("station_id", "start_key", name="uq_session_station_start"),
+        Index("ix_sessions_started", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"), index=True)
+    transaction_id: Mapped[str | None] = mapped_column(String(64))
+    start_key: Mapped[str | None] = mapped_column(String(200))  # 1.6 retries: same start -> same session
+    evse_id: Mapped[int | None] = mapped_column(Integer)
+    connector_id: Mapped[int | None] = mapped_column(Integer)
+    id_token: Mapped[str | None] = mapped_column(String(255))
+    id_token_type: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12), default="active")  # active, completed
+    started_at: Mapped[datetime]
+    stopped_at: Mapped[datetime | None]
+    meter_start_wh: Mapped[float | None] = mapped_column(Float)
+    meter_stop_wh: Mapped[float | None] = mapped_column(Float)
+    energy_wh: Mapped[float | None] = mapped_column(Float)
+    stop_reason: Mapped[str | None] = mapped_column(String(40))
+    charging_state: Mapped[str | None] = mapped_column(String(20))
+    last_seq_no: Mapped[int | None] = mapped_column(Integer)
+    ocpp_version: Mapped[str] = mapped_column(String(8))
+
+
+class TransactionEventRecord(Base):
+    """Each 2.x TransactionEvent seqNo seen once: a retried event is answered but not applied again."""
+
+    __tablename__ = "transaction_events"
+    __table_args__ = (UniqueConstraint("session_id", "seq_no", name="uq_transaction_event_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    seq_no: Mapped[int] = mapped_column(Integer)
+    event_type: Mapped[str] = mapped_column(String(10))
+    trigger_reason: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime]
+    offline: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class MeterValueRecord(Base):
+    __tablename__ = "meter_values"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"))
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
+    evse_id: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime]
+    measurand: Mapped[str] = mapped_column(String(50))
+    value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str | None] = mapped_column(String(20))
+    phase: Mapped[str | None] = mapped_column(String(10))
+    context: Mapped[str | None] = mapped_column(String(30))
+
+
+class StationNoticeRecord(Base):
+    """Firmware, diagnostics, log, security and device-model events, kept for the operator."""
+
+    __tablename__ = "station_notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str | None] = mapped_column(String(50))
+    at: Mapped[datetime]
+    detail: Mapped[dict[str, Any]]
+
+
+class StationSetting(Base):
+    """A configuration key (1.6) or device-model variable (2.x) as the station last reported it."""
+
+    __tablename__ = "station_settings"
+
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[str | None] = mapped_column(String(2500))
+    readonly: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime]
+
+
+class UnrecognisedMessage(Base):
+    """A custom message nothing recognised, kept (masked) so that it can be assessed later."""
+
+    __tablename__ = "unrecognised_messages"
+    __table_args__ = (UniqueConstraint("station_id", "vendor_id", "message_id", name="uq_unrecognised"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"))
+    ocpp_version: Mapped[str] = mapped_column(String(8))
+    vendor_id: Mapped[str] = mapped_column(String(255))
+    message_id: Mapped[str] = mapped_column(String(255))  # "" when the station sent none
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    sample: Mapped[dict[str, Any]]
