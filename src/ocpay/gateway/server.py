@@ -44,6 +44,7 @@ class CallHandler(Protocol):
     async def disconnected(self, station_id: str) -> None: ...
     async def call(self, station: StationConnection, call: Call) -> str: ...
     async def send(self, station: StationConnection, message: Send) -> None: ...
+    def after_reply(self, station: StationConnection) -> None: ...
 
 
 class StationOffline(Exception):
@@ -207,6 +208,7 @@ class Gateway:
                 if isinstance(message, Call):
                     FRAMES.labels(version, "call").inc()
                     await connection.send_text(await self.handler.call(connection, message))
+                    self.handler.after_reply(connection)
                 elif isinstance(message, CallResult | CallError):
                     FRAMES.labels(version, "result").inc()
                     connection.resolve(message)

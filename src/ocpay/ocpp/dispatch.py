@@ -9,6 +9,7 @@ from prometheus_client import Counter, Histogram
 
 from ocpay.gateway.framing import Call, Send, encode_error, encode_result, error_code_for
 from ocpay.gateway.server import StationConnection
+from ocpay.ocpp.followups import FollowUps
 from ocpay.ocpp.ports import CallContext, Ports
 from ocpay.ocpp.routing import Router
 from ocpay.ocpp.schemas import SchemaSet, SchemaViolation
@@ -26,8 +27,17 @@ LATENCY = Histogram(
 class Dispatcher:
     """Implements the gateway's CallHandler on top of the routing table and the service ports."""
 
-    def __init__(self, ports: Ports, router: Router, schemas: SchemaSet, *, validate_replies: bool = True) -> None:
+    def __init__(
+        self,
+        ports: Ports,
+        router: Router,
+        schemas: SchemaSet,
+        followups: FollowUps | None = None,
+        *,
+        validate_replies: bool = True,
+    ) -> None:
         self.ports = ports
+        self.followups = followups or FollowUps()
         self.router = router
         self.schemas = schemas
         self.validate_replies = validate_replies
@@ -60,6 +70,9 @@ class Dispatcher:
         try:
             self.schemas.validate(version, call.action, call.payload)
             reply = await handler(CallContext(station.station_id, version, self.ports), call.payload)
+            payments = self.ports.payments
+            if payments is not None and payments.observes(call.action):
+                reply = await payments.observe(station.station_id, version, call.action, call.payload, reply)
             if self.validate_replies:
                 self.schemas.validate(version, call.action, reply, response=True)
         except SchemaViolation as violation:
@@ -72,6 +85,9 @@ class Dispatcher:
         CALLS.labels(version, call.action, "ok").inc()
         LATENCY.observe(time.perf_counter() - started)
         return encode_result(call.message_id, reply)
+
+    def after_reply(self, station: StationConnection) -> None:
+        self.followups.start(station.station_id)
 
     async def send(self, station: StationConnection, message: Send) -> None:
         """2.1 SEND: processed like a CALL, but never answered."""

@@ -7,7 +7,7 @@ handlers still reach sessions and stations.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from ocpay.ocpp.model import (
     Authorization,
@@ -60,11 +60,24 @@ class CustomMessagePort(Protocol):
     async def data_transfer(self, station_id: str, version: str, message: CustomMessage) -> CustomReply: ...
 
 
+class PaymentPort(Protocol):
+    """The payments layer's view of standard messages: it may amend an answer, or answer an action."""
+
+    def observes(self, action: str) -> bool: ...
+    async def observe(
+        self, station_id: str, version: str, action: str, payload: dict[str, Any], reply: dict[str, Any]
+    ) -> dict[str, Any]: ...
+    async def ocpp_action(
+        self, station_id: str, version: str, action: str, payload: dict[str, Any]
+    ) -> dict[str, Any]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Ports:
     stations: StationPort
     sessions: SessionPort
     custom: CustomMessagePort
+    payments: PaymentPort | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,9 @@ answered again without being applied twice.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,12 +37,32 @@ class IdTokenExists(Exception):
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class CardMatch:
+    """An id token that marks a card session paid at the terminal."""
+
+    dialect: str
+    stored_token: str  # what may be stored: the token, or a keyed hash when it is a payment identifier
+
+
+class CardSessionPolicy(Protocol):
+    """Recognises card sessions on standard messages (the payments layer implements it)."""
+
+    def recognise(self, station_id: str, token: IdToken) -> CardMatch | None: ...
+
+
 class Sessions:
     """Implements the OCPP session port, and the queries the CLI and API use."""
 
     def __init__(self, db: Database, *, authorize_unknown: bool = False) -> None:
         self.db = db
         self.authorize_unknown = authorize_unknown
+        self.card_policy: CardSessionPolicy | None = None  # set by the payments layer
+
+    def _card(self, station_id: str, token: IdToken | None) -> CardMatch | None:
+        if token is None or self.card_policy is None:
+            return None
+        return self.card_policy.recognise(station_id, token)
 
     # -- id tokens -----------------------------------------------------------------------------
     async def add_id_token(
@@ -74,7 +95,9 @@ class Sessions:
             rows = await s.scalars(select(IdTokenRecord).order_by(IdTokenRecord.value).offset(offset).limit(limit))
             return list(rows)
 
-    async def _authorization(self, s: AsyncSession, token: IdToken) -> Authorization:
+    async def _authorization(self, s: AsyncSession, token: IdToken, card: CardMatch | None = None) -> Authorization:
+        if card is not None:
+            return Authorization("Accepted")  # the terminal's PSP authorised the card
         record = await s.get(IdTokenRecord, token.value)
         if record is None:
             return Authorization("Accepted" if self.authorize_unknown else "Unknown")
@@ -84,13 +107,16 @@ class Sessions:
 
     # -- SessionPort ----------------------------------------------------------------------------
     async def authorize(self, station_id: str, token: IdToken) -> Authorization:
+        card = self._card(station_id, token)
         async with self.db.read() as s:
-            return await self._authorization(s, token)
+            return await self._authorization(s, token, card)
 
     async def start(self, station_id: str, start: SessionStart) -> SessionStarted:
-        key = f"{start.connector_id}|{start.id_token.value}|{start.timestamp.isoformat()}|{start.meter_start_wh}"
+        card = self._card(station_id, start.id_token)
+        token = card.stored_token if card else start.id_token.value
+        key = f"{start.connector_id}|{token}|{start.timestamp.isoformat()}|{start.meter_start_wh}"
         async with self.db.write() as s:
-            authorization = await self._authorization(s, start.id_token)
+            authorization = await self._authorization(s, start.id_token, card)
             session = await s.scalar(
                 select(ChargingSession).where(
                     ChargingSession.station_id == station_id, ChargingSession.start_key == key
@@ -102,13 +128,14 @@ class Sessions:
                     start_key=key,
                     evse_id=start.connector_id,
                     connector_id=start.connector_id,
-                    id_token=start.id_token.value,
+                    id_token=token,
                     id_token_type=start.id_token.type,
                     status="active",
                     started_at=start.timestamp,
                     meter_start_wh=start.meter_start_wh,
                     ocpp_version="1.6",
                 )
+                _mark_card_session(session, card)
                 s.add(session)
                 await s.flush()
                 session.transaction_id = str(session.id)
@@ -131,9 +158,10 @@ class Sessions:
                 _add_samples(s, station_id, session.id, session.evse_id, stop.samples)
             if stop.id_token is None:
                 return None
-            return await self._authorization(s, stop.id_token)
+            return await self._authorization(s, stop.id_token, self._card(station_id, stop.id_token))
 
     async def transaction_event(self, station_id: str, event: TransactionEvent) -> TransactionEventReply:
+        card = self._card(station_id, event.id_token)
         async with self.db.write() as s:
             session = await s.scalar(
                 select(ChargingSession).where(
@@ -168,9 +196,9 @@ class Sessions:
                         offline=event.offline,
                     )
                 )
-                _apply_event(session, event)
+                _apply_event(session, event, card)
                 _add_samples(s, station_id, session.id, session.evse_id, event.samples)
-            authorization = await self._authorization(s, event.id_token) if event.id_token else None
+            authorization = await self._authorization(s, event.id_token, card) if event.id_token else None
         return TransactionEventReply(authorization=authorization)
 
     async def meter_values(self, station_id: str, report: MeterReport) -> None:
@@ -223,13 +251,21 @@ class Sessions:
             return list(rows)
 
 
-def _apply_event(session: ChargingSession, event: TransactionEvent) -> None:
+def _mark_card_session(session: ChargingSession, card: CardMatch | None) -> None:
+    if card is not None:
+        session.billing = "terminal"  # paid at the terminal: never priced or invoiced by the CSMS
+        session.dialect = card.dialect
+
+
+def _apply_event(session: ChargingSession, event: TransactionEvent, card: CardMatch | None) -> None:
     if event.evse_id is not None:
         session.evse_id = event.evse_id
     if event.connector_id is not None:
         session.connector_id = event.connector_id
     if event.id_token is not None and session.id_token is None:
-        session.id_token, session.id_token_type = event.id_token.value, event.id_token.type
+        session.id_token = card.stored_token if card else event.id_token.value
+        session.id_token_type = event.id_token.type
+        _mark_card_session(session, card)
     if event.charging_state is not None:
         session.charging_state = event.charging_state
     if event.event_type == "Started":
@@ -293,4 +329,20 @@ def session_summary(session: ChargingSession) -> dict[str, Any]:
         "stop_reason": session.stop_reason,
         "charging_state": session.charging_state,
         "ocpp_version": session.ocpp_version,
+        "billing": session.billing,
+        "payment": None
+        if session.billing != "terminal"
+        else {
+            "method": "terminal",
+            "dialect": session.dialect,
+            "status": session.payment_status,
+            "authorized_amount": _money(session.authorized_amount),
+            "final_amount": _money(session.final_amount),
+            "currency": session.currency,
+            "brand": session.card_brand,
+        },
     }
+
+
+def _money(value: Any) -> float | None:
+    return None if value is None else float(value)

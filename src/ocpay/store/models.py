@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -14,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     UniqueConstraint,
 )
@@ -54,7 +56,9 @@ class Station(Base):
     firmware: Mapped[str | None] = mapped_column(String(50))
     ocpp_version: Mapped[str | None] = mapped_column(String(8))
     password_hash: Mapped[str | None] = mapped_column(String(200))
-    integration: Mapped[str | None] = mapped_column(String(100))  # catalog entry bound explicitly
+    integration: Mapped[str | None] = mapped_column(String(100))  # catalog entry: bound, or matched at boot
+    integration_bound: Mapped[bool] = mapped_column(Boolean, default=False)  # bound by the operator
+    integration_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # dialect parameters
     connected: Mapped[bool] = mapped_column(Boolean, default=False)
     registered_at: Mapped[datetime]
     last_boot_at: Mapped[datetime | None]
@@ -131,6 +135,14 @@ class ChargingSession(Base):
     charging_state: Mapped[str | None] = mapped_column(String(20))
     last_seq_no: Mapped[int | None] = mapped_column(Integer)
     ocpp_version: Mapped[str] = mapped_column(String(8))
+    # Payment at the terminal: a neutral summary only, never a payment identifier.
+    billing: Mapped[str] = mapped_column(String(10), default="csms")  # csms | terminal (never billed by us)
+    dialect: Mapped[str | None] = mapped_column(String(100))
+    payment_status: Mapped[str | None] = mapped_column(String(20))
+    authorized_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
+    final_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    card_brand: Mapped[str | None] = mapped_column(String(30))
 
 
 class TransactionEventRecord(Base):
@@ -203,3 +215,51 @@ class UnrecognisedMessage(Base):
     last_seen_at: Mapped[datetime]
     count: Mapped[int] = mapped_column(Integer, default=1)
     sample: Mapped[dict[str, Any]]
+
+
+class PaymentEvent(Base):
+    """What the station told us about a terminal payment, as a neutral event (no identifiers in clear)."""
+
+    __tablename__ = "payment_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="SET NULL"), index=True)
+    dialect: Mapped[str] = mapped_column(String(100))
+    message: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime]
+    status: Mapped[str | None] = mapped_column(String(30))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    brand: Mapped[str | None] = mapped_column(String(30))
+    transaction_ref: Mapped[str | None] = mapped_column(String(64))  # the OCPP transaction id
+    reference_hash: Mapped[str | None] = mapped_column(String(80), index=True)  # keyed hash, for linking
+    issued_token: Mapped[str | None] = mapped_column(String(40), index=True)
+    terminal_id: Mapped[str | None] = mapped_column(String(64))
+    receipt_url: Mapped[str | None] = mapped_column(String(2000))
+
+
+class StationPrice(Base):
+    """The ad hoc price a station shows (OCA cost messages); the tariff itself lives in the station."""
+
+    __tablename__ = "station_prices"
+
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    kwh_price: Mapped[Decimal] = mapped_column(Numeric(10, 4), default=0)
+    hour_price: Mapped[Decimal] = mapped_column(Numeric(10, 4), default=0)
+    flat_fee: Mapped[Decimal] = mapped_column(Numeric(10, 4), default=0)
+    idle_hour_price: Mapped[Decimal | None] = mapped_column(Numeric(10, 4))
+    idle_grace_minutes: Mapped[int | None] = mapped_column(Integer)
+    price_text: Mapped[str | None] = mapped_column(String(500))
+    updated_at: Mapped[datetime]
+
+
+class Secret(Base):
+    """Process-wide secrets generated on first start (the key of payment reference hashes)."""
+
+    __tablename__ = "secrets"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
