@@ -23,3 +23,7 @@ class Settings(BaseSettings):
     tls_key: str | None = None
     tls_client_ca: str | None = None  # security profile 3: require client certificates signed by this CA
     log_level: str = "INFO"
+    dialect_dirs: list[str] = []  # extra dialect files (*.yaml) beside the built-in ones
+    catalog_dirs: list[str] = []  # extra catalog entries (*.yaml)
+    receipt_url_template: str | None = None  # e.g. https://pay.example.com/r/{station_id}/{transaction_id}
+    payment_hash_key: str | None = None  # key of payment-reference hashes (default: generated, kept in the db)

@@ -15,8 +15,10 @@ from ocpay.api.app import create_app
 from ocpay.config import Settings
 from ocpay.gateway.server import Gateway, GatewayConfig
 from ocpay.ocpp.dispatch import Dispatcher
+from ocpay.ocpp.handlers import payment_action
 from ocpay.ocpp.ports import Ports
 from ocpay.ocpp.routing import Router
+from ocpay.ocpp.schemas import actions
 from ocpay.services.commands import Commands
 from ocpay.services.container import Services
 
@@ -51,9 +53,13 @@ class CentralSystem:
     async def start(self) -> None:
         services = self.services = await Services.open(self.settings)
         await services.stations.mark_all_disconnected()
-        dispatcher = Dispatcher(
-            Ports(services.stations, services.sessions, services.custom), Router(), services.schemas
-        )
+        router = Router()
+        for action in services.payments.answered_actions():
+            for version in ("2.0.1", "2.1"):
+                if action in actions(version) and router.handler(version, action) is None:
+                    router.add(version, action, payment_action.for_action(action))
+        ports = Ports(services.stations, services.sessions, services.custom, services.payments)
+        dispatcher = Dispatcher(ports, router, services.schemas, services.followups)
         dispatcher.warm()
         self.gateway = Gateway(
             dispatcher,
@@ -67,7 +73,7 @@ class CentralSystem:
                 ssl_context=_ssl_context(self.settings),
             ),
         )
-        services.commands = Commands(LocalLink(self.gateway), services.schemas, services.stations)
+        services.attach(Commands(LocalLink(self.gateway), services.schemas, services.stations))
         await self.gateway.start()
         config = uvicorn.Config(
             create_app(services, self.gateway),
@@ -111,6 +117,7 @@ class CentralSystem:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         if self.services is not None:
+            await self.services.followups.drain()
             await self.services.stations.flush_seen()
             await self.services.stations.mark_all_disconnected()
             await self.services.close()

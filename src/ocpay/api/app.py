@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response
@@ -15,8 +16,11 @@ from ocpay import __version__
 from ocpay.gateway.server import CallFailed, CallTimeout, Gateway, StationOffline
 from ocpay.ocpp.commands import UnsupportedCommand
 from ocpay.ocpp.schemas import SchemaViolation
+from ocpay.services.catalog import entry_summary
 from ocpay.services.commands import Commands, InvalidAnswer
 from ocpay.services.container import Services
+from ocpay.services.dialects import dialect_summary
+from ocpay.services.exports import export_csv, export_sessions
 from ocpay.services.sessions import IdTokenExists, session_summary
 from ocpay.services.stations import StationExists, UnknownStation, station_summary
 
@@ -48,6 +52,23 @@ class IdTokenIn(BaseModel):
     expires_at: datetime | None = None
     parent_id: str | None = None
     note: str | None = None
+
+
+class IntegrationIn(BaseModel):
+    entry: str = Field(description="catalog entry id")
+    params: dict[str, Any] = {}
+
+
+class PriceIn(BaseModel):
+    """The ad hoc price a station shows (OCA cost messages); the terminal charges with the station's tariff."""
+
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    kwh_price: Decimal = Field(ge=0)
+    hour_price: Decimal = Field(default=Decimal(0), ge=0)
+    flat_fee: Decimal = Field(default=Decimal(0), ge=0)
+    idle_hour_price: Decimal | None = Field(default=None, ge=0)
+    idle_grace_minutes: int | None = Field(default=None, ge=0)
+    price_text: str | None = Field(default=None, max_length=500)
 
 
 class CommandIn(BaseModel):
@@ -130,7 +151,34 @@ def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
         detail = station_summary(station)
         detail["connectors"] = [_connector(x) for x in await services.stations.connectors(station_id)]
         detail["settings"] = {x.key: x.value for x in await services.stations.settings(station_id)}
+        binding = services.payments.binding(station_id)
+        detail["dialect"] = binding.dialect.id if binding else None
+        detail["integration_params"] = binding.params if binding else {}
+        detail["payment_events"] = [_event(x) for x in await services.payments.station_events(station_id, 20)]
         return detail
+
+    @api.put("/stations/{station_id}/integration", tags=["stations"])
+    async def bind_integration(station_id: str, body: IntegrationIn) -> dict[str, Any]:
+        try:
+            binding = await services.payments.bind(station_id, body.entry, body.params)
+        except LookupError as exc:
+            raise HTTPException(404, str(exc)) from None
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from None
+        return {
+            "station_id": station_id,
+            "entry": binding.entry_id,
+            "dialect": binding.dialect.id,
+            "params": binding.params,
+        }
+
+    @api.put("/stations/{station_id}/price", tags=["stations"])
+    async def set_price(station_id: str, body: PriceIn) -> dict[str, Any]:
+        try:
+            await services.payments.set_price(station_id, **body.model_dump())
+        except LookupError as exc:
+            raise HTTPException(404, str(exc)) from None
+        return {"station_id": station_id, **body.model_dump(mode="json")}
 
     @api.put("/stations/{station_id}/password", tags=["stations"], status_code=204)
     async def set_password(station_id: str, body: PasswordIn) -> None:
@@ -187,6 +235,22 @@ def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
         )
         return Page(items=[session_summary(x) for x in sessions], offset=offset, limit=limit)
 
+    @api.get("/sessions/export", tags=["sessions"], response_model=None)
+    async def export(
+        format: Literal["json", "csv"] = "json",
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> Response | dict[str, Any]:
+        """Completed sessions, terminal-paid kept apart from those the CSMS bills."""
+        exported = await export_sessions(services.db, since=since, until=until)
+        if format == "csv":
+            return Response(
+                export_csv(exported),
+                media_type="text/csv",
+                headers={"Content-Disposition": 'attachment; filename="sessions.csv"'},
+            )
+        return exported
+
     @api.get("/sessions/{session_id}", tags=["sessions"])
     async def show_session(session_id: int) -> dict[str, Any]:
         session = await services.sessions.get(session_id)
@@ -197,6 +261,7 @@ def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
             {"at": x.at, "measurand": x.measurand, "value": x.value, "unit": x.unit, "phase": x.phase}
             for x in await services.sessions.meter_values_of(session_id)
         ]
+        detail["payment_events"] = [_event(x) for x in await services.payments.events(session_id)]
         return detail
 
     # -- id tokens -----------------------------------------------------------------------------
@@ -232,6 +297,29 @@ def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
         ]
         return Page(items=items, offset=offset, limit=limit)
 
+    # -- dialects and catalog --------------------------------------------------------------------
+    @api.get("/dialects", tags=["dialects"])
+    async def list_dialects() -> list[dict[str, Any]]:
+        return [dialect_summary(d) for d in services.dialects]
+
+    @api.get("/dialects/{dialect_id}", tags=["dialects"])
+    async def show_dialect(dialect_id: str) -> dict[str, Any]:
+        dialect = services.dialects.get(dialect_id)
+        if dialect is None:
+            raise HTTPException(404, f"no dialect {dialect_id}")
+        return dialect.model_dump(mode="json", by_alias=True)
+
+    @api.get("/catalog", tags=["catalog"])
+    async def list_catalog() -> list[dict[str, Any]]:
+        return [entry_summary(e) for e in services.catalog]
+
+    @api.get("/catalog/{entry_id}", tags=["catalog"])
+    async def show_catalog_entry(entry_id: str) -> dict[str, Any]:
+        entry = services.catalog.get(entry_id)
+        if entry is None:
+            raise HTTPException(404, f"no catalog entry {entry_id}")
+        return {"title": entry.title, **entry.model_dump(mode="json")}
+
     @app.exception_handler(UnknownStation)
     async def unknown_station(_request: Request, exc: UnknownStation) -> Response:
         return Response(f'{{"detail": "no station {exc}"}}', status_code=404, media_type="application/json")
@@ -243,25 +331,37 @@ def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
 async def _run_command(commands: Commands, station_id: str, command: str, body: CommandIn) -> dict[str, Any]:
     match command:
         case "remote-start":
-            return await commands.remote_start(station_id, _need(body.id_token, "id_token"), body.evse_id)
+            return await commands.remote_start(
+                station_id, _need(body.id_token, "id_token"), body.evse_id, timeout=body.timeout
+            )
         case "remote-stop":
-            return await commands.remote_stop(station_id, _need(body.transaction_id, "transaction_id"))
+            return await commands.remote_stop(
+                station_id, _need(body.transaction_id, "transaction_id"), timeout=body.timeout
+            )
         case "reset":
-            return await commands.reset(station_id, body.hard)
+            return await commands.reset(station_id, body.hard, timeout=body.timeout)
         case "set-configuration":
-            return await commands.set_configuration(station_id, _need(body.key, "key"), _need(body.value, "value"))
+            return await commands.set_configuration(
+                station_id, _need(body.key, "key"), _need(body.value, "value"), timeout=body.timeout
+            )
         case "get-configuration":
-            return await commands.get_configuration(station_id, body.keys)
+            return await commands.get_configuration(station_id, body.keys, timeout=body.timeout)
         case "trigger-message":
-            return await commands.trigger_message(station_id, _need(body.message, "message"), body.evse_id)
+            return await commands.trigger_message(
+                station_id, _need(body.message, "message"), body.evse_id, timeout=body.timeout
+            )
         case "data-transfer":
             return await commands.data_transfer(
-                station_id, _need(body.vendor_id, "vendor_id"), body.message_id, body.data
+                station_id, _need(body.vendor_id, "vendor_id"), body.message_id, body.data, timeout=body.timeout
             )
         case "unlock-connector":
-            return await commands.unlock_connector(station_id, _need(body.evse_id, "evse_id"), body.connector_id)
+            return await commands.unlock_connector(
+                station_id, _need(body.evse_id, "evse_id"), body.connector_id, timeout=body.timeout
+            )
         case "change-availability":
-            return await commands.change_availability(station_id, body.evse_id or 0, body.operative)
+            return await commands.change_availability(
+                station_id, body.evse_id or 0, body.operative, timeout=body.timeout
+            )
     raise ValueError(f"unknown command {command}")
 
 
@@ -279,6 +379,24 @@ def _connector(x: Any) -> dict[str, Any]:
         "error_code": x.error_code,
         "info": x.info,
         "updated_at": x.updated_at,
+    }
+
+
+def _event(x: Any) -> dict[str, Any]:
+    return {
+        "id": x.id,
+        "session_id": x.session_id,
+        "dialect": x.dialect,
+        "message": x.message,
+        "kind": x.kind,
+        "at": x.at,
+        "status": x.status,
+        "amount": None if x.amount is None else float(x.amount),
+        "currency": x.currency,
+        "brand": x.brand,
+        "transaction_id": x.transaction_ref,
+        "terminal_id": x.terminal_id,
+        "receipt_url": x.receipt_url,
     }
 
 

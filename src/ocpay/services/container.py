@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ocpay.config import Settings
+from ocpay.ocpp.followups import FollowUps
 from ocpay.ocpp.schemas import SchemaSet
+from ocpay.services.catalog import Catalog
 from ocpay.services.commands import Commands
 from ocpay.services.custom_messages import CustomMessages
+from ocpay.services.dialects import DialectSet
+from ocpay.services.payments import Payments
 from ocpay.services.sessions import Sessions
 from ocpay.services.stations import Stations
 from ocpay.store.db import Database
@@ -16,9 +22,12 @@ _SCHEMAS = SchemaSet()  # compiled validators are shared by every server in the 
 class Services:
     """Everything the CLI and the API may call."""
 
-    def __init__(self, settings: Settings, db: Database) -> None:
+    def __init__(self, settings: Settings, db: Database, dialects: DialectSet, catalog: Catalog) -> None:
         self.settings = settings
         self.db = db
+        self.dialects = dialects
+        self.catalog = catalog
+        self.followups = FollowUps()
         self.stations = Stations(
             db, heartbeat_interval=settings.heartbeat_interval, open_registration=settings.open_registration
         )
@@ -26,12 +35,37 @@ class Services:
         self.custom = CustomMessages(db)
         self.schemas = _SCHEMAS
         self.commands: Commands | None = None  # present while the gateway runs
+        self.payments = Payments(
+            db,
+            dialects,
+            catalog,
+            self.stations,
+            self.custom,
+            self.followups,
+            receipt_url_template=settings.receipt_url_template,
+            hash_key=settings.payment_hash_key,
+        )
+        self.sessions.card_policy = self.payments
 
     @classmethod
     async def open(cls, settings: Settings) -> Services:
+        """Load dialects and catalog first: a bad file stops start-up before anything is touched."""
+        dialects = DialectSet.load(Path(d) for d in settings.dialect_dirs)
+        catalog = Catalog.load(dialects, (Path(d) for d in settings.catalog_dirs))
         db = Database(settings.db)
-        await db.upgrade()
-        return cls(settings, db)
+        try:
+            await db.upgrade()
+            services = cls(settings, db, dialects, catalog)
+            await services.payments.start()
+        except BaseException:
+            await db.close()
+            raise
+        return services
+
+    def attach(self, commands: Commands) -> None:
+        """The gateway is up: commands can reach stations, the dialects can send their messages."""
+        self.commands = commands
+        self.payments.commands = commands
 
     async def close(self) -> None:
         await self.db.close()
