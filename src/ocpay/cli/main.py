@@ -5,16 +5,23 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markdown import Markdown
 from rich.table import Table
 
 from ocpay.config import Settings
+from ocpay.services.catalog import Catalog, entry_summary
 from ocpay.services.container import Services
+from ocpay.services.dialects import DialectError, DialectSet, dialect_summary, load_dialect
+from ocpay.services.exports import export_csv, export_sessions
 from ocpay.services.sessions import IdTokenExists
 from ocpay.services.stations import StationExists, station_summary
 
@@ -22,8 +29,14 @@ app = typer.Typer(help="ocpay: OCPP central system for chargers with payment ter
 stations_app = typer.Typer(help="Stations allowed to connect.", no_args_is_help=True)
 id_tokens_app = typer.Typer(help="Id tokens that drivers and terminals present (RFID, card-session tags).")
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+dialects_app = typer.Typer(help="Payment dialects: declarative custom message sets.", no_args_is_help=True)
+catalog_app = typer.Typer(help="Supported charger x terminal pairs and their setup guides.", no_args_is_help=True)
+sessions_app = typer.Typer(help="Charging sessions.", no_args_is_help=True)
 app.add_typer(stations_app, name="stations")
 app.add_typer(id_tokens_app, name="id-tokens")
+app.add_typer(sessions_app, name="sessions")
+app.add_typer(dialects_app, name="dialects")
+app.add_typer(catalog_app, name="catalog")
 app.add_typer(db_app, name="db")
 
 console = Console()
@@ -38,7 +51,10 @@ def _settings(**overrides: Any) -> Settings:
 
 def _with_services(db: str | None, work: Callable[[Services], Awaitable[T]]) -> T:
     async def run() -> T:
-        services = await Services.open(_settings(db=db))
+        try:
+            services = await Services.open(_settings(db=db))
+        except DialectError as exc:
+            raise _fail(str(exc)) from None
         try:
             return await work(services)
         finally:
@@ -83,6 +99,8 @@ def serve(
         asyncio.run(CentralSystem(settings).run_forever())
     except KeyboardInterrupt:
         pass
+    except DialectError as exc:  # refuse to start rather than run half a dialect
+        raise _fail(str(exc)) from None
 
 
 @stations_app.command("add")
@@ -90,16 +108,67 @@ def stations_add(
     station_id: str,
     password: Annotated[str | None, typer.Option(help="Basic auth password, 16-40 characters (profiles 1-2)")] = None,
     integration: Annotated[str | None, typer.Option(help="Catalog entry to bind the station to")] = None,
+    param: Annotated[list[str] | None, typer.Option(help="Dialect parameter NAME=VALUE (repeatable)")] = None,
     db: DbOption = None,
 ) -> None:
     """Allow a station to connect."""
     if password is not None and not 16 <= len(password) <= 40:
         raise _fail("OCPP station passwords are 16 to 40 characters long")
+    params = _params(param)
+
+    async def work(s: Services) -> None:
+        await s.stations.add(station_id, password=password)
+        if integration is not None:
+            await s.payments.bind(station_id, integration, params)
+
     try:
-        _with_services(db, lambda s: s.stations.add(station_id, password=password, integration=integration))
+        _with_services(db, work)
     except StationExists:
         raise _fail(f"station {station_id} exists already") from None
-    console.print(f"station {station_id} added")
+    except (LookupError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"station {station_id} added" + (f", bound to {integration}" if integration else ""))
+
+
+@stations_app.command("bind")
+def stations_bind(
+    station_id: str,
+    integration: Annotated[str, typer.Argument(help="Catalog entry id")],
+    param: Annotated[list[str] | None, typer.Option(help="Dialect parameter NAME=VALUE (repeatable)")] = None,
+    db: DbOption = None,
+) -> None:
+    """Bind a station to a catalog entry (instead of matching its BootNotification)."""
+    try:
+        binding = _with_services(db, lambda s: s.payments.bind(station_id, integration, _params(param)))
+    except (LookupError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"station {station_id} speaks {binding.dialect.id} with {binding.params}")
+
+
+@stations_app.command("price")
+def stations_price(
+    station_id: str,
+    kwh: Annotated[Decimal, typer.Option(help="price per kWh")],
+    currency: Annotated[str, typer.Option(help="ISO 4217 code")] = "EUR",
+    hour: Annotated[Decimal, typer.Option(help="price per hour")] = Decimal(0),
+    flat: Annotated[Decimal, typer.Option(help="flat fee per session")] = Decimal(0),
+    idle_hour: Annotated[Decimal | None, typer.Option(help="idle fee per hour")] = None,
+    idle_grace_minutes: Annotated[int | None, typer.Option(help="minutes before the idle fee starts")] = None,
+    text: Annotated[str | None, typer.Option(help="price text shown to the driver")] = None,
+    db: DbOption = None,
+) -> None:
+    """Set the ad hoc price the station shows (OCA cost messages). The terminal charges with the station's tariff."""
+    if len(currency) != 3 or not currency.isalpha():
+        raise _fail("currency is an ISO 4217 code such as EUR")
+    values = {
+        "currency": currency.upper(), "kwh_price": kwh, "hour_price": hour, "flat_fee": flat,
+        "idle_hour_price": idle_hour, "idle_grace_minutes": idle_grace_minutes, "price_text": text,
+    }  # fmt: skip
+    try:
+        _with_services(db, lambda s: s.payments.set_price(station_id, **values))
+    except LookupError as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"price of {station_id} set")
 
 
 @stations_app.command("list")
@@ -166,10 +235,7 @@ def id_tokens_add(
     """Add an id token with its authorisation policy."""
     if status not in ("Accepted", "Blocked", "Expired", "Invalid"):
         raise _fail("status is one of Accepted, Blocked, Expired, Invalid")
-    if expires is not None and expires.tzinfo is None:
-        from datetime import UTC
-
-        expires = expires.replace(tzinfo=UTC)
+    expires = _utc(expires)
     try:
         _with_services(
             db,
@@ -188,6 +254,156 @@ def id_tokens_list(db: DbOption = None) -> None:
     for t in tokens:
         table.add_row(t.value, t.type, t.status, str(t.expires_at or ""), t.note or "")
     console.print(table)
+
+
+@sessions_app.command("list")
+def sessions_list(
+    station: Annotated[str | None, typer.Option(help="only this station")] = None,
+    limit: Annotated[int, typer.Option()] = 50,
+    db: DbOption = None,
+) -> None:
+    """The latest sessions, with how each is paid."""
+    sessions = _with_services(db, lambda s: s.sessions.all(station_id=station, limit=limit))
+    table = Table("id", "station", "transaction", "status", "started", "kWh", "billing", "payment")
+    for x in sessions:
+        payment = f"{x.payment_status or ''} {x.final_amount or x.authorized_amount or ''} {x.currency or ''}"
+        table.add_row(
+            str(x.id), x.station_id, x.transaction_id or "", x.status, x.started_at.isoformat(timespec="seconds"),
+            f"{(x.energy_wh or 0) / 1000:.2f}", x.billing, payment.strip() if x.billing == "terminal" else "",
+        )  # fmt: skip
+    console.print(table)
+
+
+@sessions_app.command("export")
+def sessions_export(
+    format: Annotated[str, typer.Option(help="csv or json")] = "csv",
+    since: Annotated[datetime | None, typer.Option(help="sessions started at or after (UTC)")] = None,
+    until: Annotated[datetime | None, typer.Option(help="sessions started before (UTC)")] = None,
+    output: Annotated[Path | None, typer.Option(help="file to write (default: standard output)")] = None,
+    db: DbOption = None,
+) -> None:
+    """Completed sessions: terminal-paid apart from those the CSMS bills (never bill a card session again)."""
+    if format not in ("csv", "json"):
+        raise _fail("format is csv or json")
+    exported = _with_services(db, lambda s: export_sessions(s.db, since=_utc(since), until=_utc(until)))
+    text = export_csv(exported) if format == "csv" else json.dumps(exported, default=_json_default, indent=2)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(
+            f"{len(exported['terminal_paid'])} terminal-paid and {len(exported['csms_billed'])} "
+            f"CSMS-billed sessions written to {output}"
+        )
+
+
+@dialects_app.command("list")
+def dialects_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Every dialect the server loads."""
+    dialects = _load_dialects()
+    if as_json:
+        print(json.dumps([dialect_summary(d) for d in dialects], indent=2))
+        return
+    table = Table("id", "title", "OCPP", "provenance", "messages")
+    for d in dialects:
+        table.add_row(d.id, d.title, ", ".join(d.ocpp_versions), d.provenance.kind, str(len(d.messages)))
+    console.print(table)
+
+
+@dialects_app.command("show")
+def dialects_show(dialect_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """One dialect: provenance, card-session rules, configuration and messages."""
+    dialect = _load_dialects().get(dialect_id)
+    if dialect is None:
+        raise _fail(f"no dialect {dialect_id}")
+    if as_json:
+        print(json.dumps(dialect.model_dump(mode="json", by_alias=True), indent=2))
+        return
+    console.print(
+        f"[bold]{dialect.title}[/bold] ({dialect.id} {dialect.version}), OCPP {', '.join(dialect.ocpp_versions)}"
+    )
+    console.print(f"provenance: {dialect.provenance.kind}: {dialect.provenance.source}")
+    for rule in dialect.card_sessions:
+        console.print(f"card sessions: {rule.kind} {rule.value or ''}")
+    table = Table("message", "kind", "direction", "vendorId / action", "messageId", "event / when")
+    for m in dialect.messages:
+        event = m.event or ", ".join(sorted(set(m.event_by_status.values()))) or ""
+        when = ", ".join(m.send_on)
+        table.add_row(m.name, m.kind, m.direction, m.vendor_id or m.action or "", m.message_id or "", event or when)
+    console.print(table)
+    for key in dialect.configuration:
+        console.print(f"configuration {key.key} = {key.expected or '(station value)'}: {key.description}")
+
+
+@dialects_app.command("validate")
+def dialects_validate(path: Path) -> None:
+    """Check a dialect file; errors name the file, the place inside it and the reason."""
+    try:
+        dialect = load_dialect(path)
+    except DialectError as exc:
+        console.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(1) from None
+    console.print(f"{path}: valid dialect {dialect.id} with {len(dialect.messages)} messages")
+
+
+@catalog_app.command("list")
+def catalog_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Supported and requested charger x terminal pairs."""
+    catalog = _load_catalog()
+    if as_json:
+        print(json.dumps([entry_summary(e) for e in catalog], indent=2))
+        return
+    table = Table("id", "charger", "terminal", "dialect", "status")
+    for e in catalog:
+        table.add_row(
+            e.id, f"{e.charger.manufacturer} {', '.join(e.charger.models)}",
+            f"{e.terminal.manufacturer} {', '.join(e.terminal.models)}", e.dialect or "-", e.status,
+        )  # fmt: skip
+    console.print(table)
+
+
+@catalog_app.command("show")
+def catalog_show(entry_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """One catalog entry with its setup guide."""
+    entry = _load_catalog().get(entry_id)
+    if entry is None:
+        raise _fail(f"no catalog entry {entry_id}")
+    if as_json:
+        print(json.dumps({"title": entry.title, **entry.model_dump(mode="json")}, indent=2))
+        return
+    console.print(f"[bold]{entry.title}[/bold]: {entry.status}, dialect {entry.dialect or 'none yet'}")
+    console.print(entry.documentation)
+    console.print(Markdown(entry.setup_guide))
+
+
+def _load_dialects() -> DialectSet:
+    settings = _settings()
+    try:
+        return DialectSet.load(Path(d) for d in settings.dialect_dirs)
+    except DialectError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _load_catalog() -> Catalog:
+    settings = _settings()
+    try:
+        return Catalog.load(_load_dialects(), (Path(d) for d in settings.catalog_dirs))
+    except DialectError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _params(pairs: list[str] | None) -> dict[str, str]:
+    params = {}
+    for pair in pairs or ():
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise _fail(f"--param takes NAME=VALUE, not {pair!r}")
+        params[name] = value
+    return params
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 @db_app.command("upgrade")

@@ -93,7 +93,7 @@ class Payments:
         self.commands: Any = None  # the commands service, present while the gateway runs
         self._hash_key = hash_key.encode() if hash_key else b""
         self._bindings: dict[str, Binding] = {}
-        self._issued: dict[str, set[str]] = {}
+        self._issued: dict[str, dict[str, str]] = {}  # station -> CSMS-issued id token -> dialect
         self._validators: dict[tuple[str, str], Callable[[Any], Any]] = {}
         self._claims: dict[tuple[str, str], list[tuple[Dialect, Message, dict[str, Any]]]] = {}
 
@@ -104,13 +104,13 @@ class Payments:
         async with self.db.read() as s:
             stations = list(await s.scalars(select(Station).where(Station.integration.is_not(None))))
             issued = await s.execute(
-                select(PaymentEvent.station_id, PaymentEvent.issued_token).where(
+                select(PaymentEvent.station_id, PaymentEvent.issued_token, PaymentEvent.dialect).where(
                     PaymentEvent.issued_token.is_not(None), PaymentEvent.session_id.is_(None)
                 )
             )
-        for station_id, token in issued:
+        for station_id, token, dialect_id in issued:
             if token is not None:
-                self._issued.setdefault(station_id, set()).add(token)
+                self._issued.setdefault(station_id, {})[token] = dialect_id
         for station in stations:
             self._set_binding(station.id, station.integration, station.integration_params or {})
         for dialect in self.dialects:
@@ -191,6 +191,9 @@ class Payments:
 
     # -- card sessions (the sessions service asks) ----------------------------------------------
     def recognise(self, station_id: str, token: IdToken) -> CardMatch | None:
+        issued_by = self._issued.get(station_id, {}).get(token.value)
+        if issued_by is not None:  # we issued it when the terminal authorised a card
+            return CardMatch(issued_by, token.value)
         binding = self._bindings.get(station_id)
         candidates = [binding.dialect] if binding else []
         if token.type == "DirectPayment":  # standard in 2.1: any station may send one
@@ -203,7 +206,6 @@ class Payments:
                     (rule.kind == "direct_payment" and token.type == "DirectPayment")
                     or (rule.kind == "static_id_tag" and value is not None and token.value == value)
                     or (rule.kind == "id_tag_prefix" and value is not None and token.value.startswith(value))
-                    or (rule.kind == "csms_issued" and token.value in self._issued.get(station_id, ()))
                 )
                 if hit:
                     stored = self.reference_hash(token.value) if rule.hash_token else token.value
@@ -299,6 +301,9 @@ class Payments:
                 model = payload.get("chargePointModel") or station.get("model", "")
                 await self._match_at_boot(station_id, vendor, model)
             return reply
+        unbound = station_id not in self._bindings and not self._issued.get(station_id)
+        if unbound and action not in ("TransactionEvent", "StartTransaction"):
+            return reply  # only a bound dialect acts on these; card sessions start on the other two
         if action == "Authorize":
             info = reply.get("idTagInfo") or reply.get("idTokenInfo") or {}
             if info.get("status") != "Accepted":
@@ -315,6 +320,8 @@ class Payments:
             return await self._trigger(station_id, version, "meter_values", session, action, reply)
         if action == "StopTransaction":
             session = await self._session(station_id, str(payload["transactionId"]))
+            if session is not None and session.id_token:  # an issued idTag serves one session
+                self._issued.get(station_id, {}).pop(session.id_token, None)
             return await self._trigger(station_id, version, "session_stopped", session, action, reply)
         if action == "TransactionEvent":
             session = await self._session(station_id, payload["transactionInfo"]["transactionId"])
@@ -365,10 +372,12 @@ class Payments:
             received.reference_hash = self.reference_hash(str(fields["reference"]))
         if message.issues_token:
             received.issued_token = "CARD" + secrets.token_hex(8).upper()  # 20 characters: a 1.6 idTag
-            self._issued.setdefault(station_id, set()).add(received.issued_token)
+            self._issued.setdefault(station_id, {})[received.issued_token] = dialect.id
         session: ChargingSession | None = None
         if kind is not None:
             session = await self._record(station_id, dialect, message, received)
+        elif fields.get("transaction_id") is not None:
+            session = await self._session(station_id, str(fields["transaction_id"]))
         if message.triggers:
             await self._trigger(station_id, None, message.triggers, session, None, {})
         log.info("station %s: %s/%s -> %s", station_id, dialect.id, message.name, kind or "no event")
@@ -443,25 +452,26 @@ class Payments:
         """A session started with a CSMS-issued idTag takes over the card events recorded before it."""
         if transaction_id is None:
             return None
-        issued = self._issued.get(station_id, set())
+        issued = self._issued.get(station_id, {})
+        if id_tag is None or id_tag not in issued:
+            if station_id not in self._bindings:
+                return None
+            async with self.db.read() as s:
+                return await s.get(ChargingSession, int(transaction_id))
         async with self.db.write() as s:
             session = await s.get(ChargingSession, int(transaction_id))
             if session is None or session.station_id != station_id:
                 return None
-            if id_tag is not None and id_tag in issued:
-                issued.discard(id_tag)
-                events = list(
-                    await s.scalars(
-                        select(PaymentEvent).where(
-                            PaymentEvent.station_id == station_id,
-                            PaymentEvent.issued_token == id_tag,
-                            PaymentEvent.session_id.is_(None),
-                        )
-                    )
+            events = await s.scalars(
+                select(PaymentEvent).where(
+                    PaymentEvent.station_id == station_id,
+                    PaymentEvent.issued_token == id_tag,
+                    PaymentEvent.session_id.is_(None),
                 )
-                for event in events:
-                    event.session_id = session.id
-                    _summarise(session, event.dialect, Received({"currency": event.currency}, event.kind, event.amount))
+            )
+            for event in list(events):
+                event.session_id = session.id
+                _summarise(session, event.dialect, Received({"currency": event.currency}, event.kind, event.amount))
         return session
 
     async def _session(self, station_id: str, transaction_id: str) -> ChargingSession | None:
