@@ -14,7 +14,7 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 run: install
-	$(BIN)/ocpay serve --open-registration
+	$(BIN)/ocpay demo
 
 lint: install
 	$(BIN)/ruff check src tests

@@ -38,6 +38,7 @@ log = logging.getLogger("ocpay.payments")
 
 VAT_NUMBER = re.compile(r"^[A-Z]{2}[0-9A-Z+*]{2,13}$")
 _OBSERVED = {"BootNotification", "Authorize", "StartTransaction", "MeterValues", "StopTransaction", "TransactionEvent"}
+_DISPLAY_ONLY = {"price_shown", "price_requested"}
 _SUMMARY_STATUS = {
     "authorized": "authorized",
     "declined": "declined",
@@ -714,7 +715,9 @@ def _only_if(message: Message, dialect: Dialect, params: dict[str, Any]) -> bool
 
 
 def _summarise(session: ChargingSession, dialect_id: str, received: Received) -> None:
-    session.billing = "terminal"  # a terminal paid for it: never billed by the CSMS
+    if received.kind in _DISPLAY_ONLY:
+        return  # showing a price says nothing about who pays: RFID sessions see prices too
+    session.billing = "terminal"  # a terminal took the payment: never billed by the CSMS
     session.dialect = session.dialect or dialect_id
     status = _SUMMARY_STATUS.get(received.kind or "")
     if status:
