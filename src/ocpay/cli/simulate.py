@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Annotated
 
@@ -23,6 +24,7 @@ console = Console()
 def register_commands(app: typer.Typer) -> None:
     app.command("simulate")(simulate_command)
     app.command("demo")(demo_command)
+    app.command("bench")(bench_command)
 
 
 def simulate_command(
@@ -135,3 +137,70 @@ def demo_command(
         asyncio.run(run())
     except KeyboardInterrupt:
         pass
+
+
+def bench_command(
+    url: Annotated[str, typer.Option(help="OCPP endpoint")] = "ws://127.0.0.1:9000/ocpp/",
+    stations: Annotated[int, typer.Option(min=1)] = 100,
+    calls: Annotated[int, typer.Option(min=1, help="calls per station")] = 200,
+    ocpp_version: Annotated[str, typer.Option(help="1.6, 2.0.1 or 2.1")] = "1.6",
+    mix: Annotated[str | None, typer.Option(help="e.g. Heartbeat=0.25,StatusNotification=0.2,...")] = None,
+    rate: Annotated[
+        float | None, typer.Option(help="calls per second per station (default: as fast as answered)")
+    ] = None,
+    metrics: Annotated[str | None, typer.Option(help="the server's /metrics URL, to read its resident memory")] = None,
+    server_pid: Annotated[int | None, typer.Option(help="the server's pid, to read its resident memory")] = None,
+    no_boot: Annotated[bool, typer.Option("--no-boot", help="skip BootNotification/StartTransaction")] = False,
+    seed: Annotated[int, typer.Option()] = 1,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """A reproducible load against any OCPP-J server: calls/s, latency percentiles, errors, server memory."""
+    from ocpay.simulator.load import DEFAULT_MIX, run_load
+
+    chosen = DEFAULT_MIX
+    if mix:
+        try:
+            chosen = {k: float(v) for k, v in (part.split("=") for part in mix.split(","))}
+        except ValueError:
+            console.print("[red]error:[/red] --mix is NAME=WEIGHT,NAME=WEIGHT")
+            raise typer.Exit(2) from None
+        unknown = set(chosen) - set(DEFAULT_MIX)
+        if unknown:
+            console.print(f"[red]error:[/red] unknown kinds {sorted(unknown)}; choose from {', '.join(DEFAULT_MIX)}")
+            raise typer.Exit(2)
+    result = asyncio.run(
+        run_load(url, stations=stations, calls=calls, version=ocpp_version, mix=chosen, seed=seed,
+                 boot=not no_boot, rate_per_station=rate)
+    )  # fmt: skip
+    rss = _server_rss(metrics, server_pid)
+    figures = {
+        "stations": stations, "connected": result.connected, "calls": result.calls,
+        "seconds": round(result.seconds, 3), "calls_per_second": round(result.rate, 1),
+        "p50_ms": round(result.percentile(50) * 1000, 2), "p95_ms": round(result.percentile(95) * 1000, 2),
+        "p99_ms": round(result.percentile(99) * 1000, 2), "errors": dict(result.errors),
+        "server_rss_mb": None if rss is None else round(rss / 2**20, 1),
+    }  # fmt: skip
+    if as_json:
+        print(json.dumps(figures))
+        return
+    table = Table("figure", "value", title=f"load: {stations} stations x {calls} calls, OCPP {ocpp_version}")
+    for name, value in figures.items():
+        table.add_row(name, str(value))
+    console.print(table)
+    if result.errors:
+        raise typer.Exit(1)
+
+
+def _server_rss(metrics: str | None, pid: int | None) -> float | None:
+    if pid is not None:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return float(line.split()[1]) * 1024
+    if metrics:
+        import httpx
+
+        for line in httpx.get(metrics, timeout=10).text.splitlines():
+            if line.startswith("process_resident_memory_bytes"):
+                return float(line.split()[1])
+    return None
