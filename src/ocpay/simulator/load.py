@@ -11,6 +11,7 @@ import asyncio
 import random
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -71,7 +72,7 @@ def _frames(station: str, version: str, transaction_id: int) -> dict[str, tuple[
 
 async def _station(
     url: str, station: str, version: str, calls: int, mix: dict[str, float], result: LoadResult,
-    rng: random.Random, start: asyncio.Event, boot: bool, rate: float | None,
+    rng: random.Random, start: asyncio.Event, boot: bool, rate: float | None, arrived: Callable[[], None],
 ) -> None:  # fmt: skip
     try:
         ws = await connect(
@@ -80,6 +81,7 @@ async def _station(
         )  # fmt: skip
     except Exception as exc:
         result.errors[f"connect: {type(exc).__name__}"] += 1
+        arrived()
         return
     try:
         transaction_id = rng.randint(1, 10**6)
@@ -95,6 +97,7 @@ async def _station(
         frames = _frames(station, version, transaction_id)
         kinds, weights = list(mix), list(mix.values())
         result.connected += 1  # connected and booted: ready for the measured part
+        arrived()
         await start.wait()
         for n in range(calls):
             kind = rng.choices(kinds, weights)[0]
@@ -105,6 +108,8 @@ async def _station(
                 await asyncio.sleep(max(0.0, 1 / rate - (time.perf_counter() - began)))
     except Exception as exc:
         result.errors[f"{type(exc).__name__}"] += 1
+        if not start.is_set():
+            arrived()
     finally:
         await ws.close()
 
@@ -147,7 +152,14 @@ async def run_load(
 ) -> LoadResult:
     """Connect `stations`, then send `calls` calls from each, one outstanding per station."""
     result = LoadResult()
-    start = asyncio.Event()
+    start, everyone = asyncio.Event(), asyncio.Event()
+    waiting = [stations]
+
+    def arrived() -> None:
+        waiting[0] -= 1
+        if waiting[0] == 0:
+            everyone.set()
+
     url = url.rstrip("/") + "/"
     mix = mix or DEFAULT_MIX
     tasks = [
@@ -163,12 +175,12 @@ async def run_load(
                 start,
                 boot,
                 rate_per_station,
+                arrived,
             )
         )
         for i in range(stations)
     ]
-    while result.connected + sum(result.errors.values()) < stations and not all(t.done() for t in tasks):
-        await asyncio.sleep(0.05)  # noqa: ASYNC110 - polling two counters and the tasks, briefly, before the clock starts
+    await everyone.wait()
     began = time.perf_counter()
     start.set()
     await asyncio.gather(*tasks)
