@@ -55,7 +55,7 @@ class PlainCentralSystem(ChargePoint16):
         return call_result.DataTransfer(status="Accepted")
 
 
-async def ocpp_handler(ws: ServerConnection) -> None:
+async def ocpp_handler(ws: ServerConnection) -> None:  # noqa: D103
     station_id = ws.request.path.rstrip("/").split("/")[-1] if ws.request else "x"
     await PlainCentralSystem(station_id, ws).start()
 

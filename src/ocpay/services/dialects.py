@@ -32,6 +32,7 @@ EVENT_FIELDS = {
     "reference": "a payment identifier used only to link later messages; stored as a keyed hash",
     "receipt_url": "where the driver finds the receipt",
     "terminal_id": "which terminal (not a payment identifier)",
+    "timestamp": "when it happened, as the station reports it (ISO 8601)",
 }
 # Names a template may use: `$name` or `$name.field`.
 TEMPLATE_ROOTS = {

@@ -14,7 +14,7 @@ import logging
 import re
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -23,7 +23,7 @@ import fastjsonschema
 from sqlalchemy import select
 
 from ocpay.ocpp.followups import FollowUps
-from ocpay.ocpp.handlers._convert import format_time
+from ocpay.ocpp.handlers._convert import format_time, parse_time
 from ocpay.ocpp.model import CustomMessage, CustomReply, IdToken, StationNotice, now
 from ocpay.services.catalog import Catalog
 from ocpay.services.custom_messages import CustomMessages
@@ -32,7 +32,7 @@ from ocpay.services.redaction import mask
 from ocpay.services.sessions import CardMatch
 from ocpay.services.stations import Stations
 from ocpay.store.db import Database
-from ocpay.store.models import ChargingSession, PaymentEvent, Secret, Station, StationPrice
+from ocpay.store.models import ChargingSession, PaymentEvent, Secret, Station, StationPrice, StationSetting
 
 log = logging.getLogger("ocpay.payments")
 
@@ -66,7 +66,8 @@ class Received:
     amount: Decimal | None = None
     reference_hash: str | None = None
     issued_token: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    session: ChargingSession | None = None  # the session the message belongs to, when found
+    reported_at: datetime | None = None  # when it happened, as the station reports it
 
 
 class Payments:
@@ -270,7 +271,7 @@ class Payments:
         received = await self._receive(station_id, dialect, definition, params, payload)
         if received is None:
             raise ValueError(f"{action} could not be processed")
-        context = await self._context(station_id, params, received, payload)
+        context = await self._context(station_id, params, received, payload, session=received.session)
         answer = self._render(definition.reply.data if definition.reply else None, context) or {}
         if definition.reply and definition.reply.status:
             answer["status"] = self._render(definition.reply.status, context)
@@ -374,13 +375,17 @@ class Payments:
         if message.issues_token:
             received.issued_token = "CARD" + secrets.token_hex(8).upper()  # 20 characters: a 1.6 idTag
             self._issued.setdefault(station_id, {})[received.issued_token] = dialect.id
-        session: ChargingSession | None = None
+        if fields.get("timestamp") is not None:
+            try:
+                received.reported_at = parse_time(str(fields["timestamp"]))
+            except ValueError:
+                received.reported_at = None
         if kind is not None:
-            session = await self._record(station_id, dialect, message, received)
+            received.session = await self._record(station_id, dialect, message, received)
         elif fields.get("transaction_id") is not None:
-            session = await self._session(station_id, str(fields["transaction_id"]))
+            received.session = await self._session(station_id, str(fields["transaction_id"]))
         if message.triggers:
-            await self._trigger(station_id, None, message.triggers, session, None, {})
+            await self._trigger(station_id, None, message.triggers, received.session, None, {}, at=received.reported_at)
         log.info("station %s: %s/%s -> %s", station_id, dialect.id, message.name, kind or "no event")
         return received
 
@@ -513,6 +518,7 @@ class Payments:
         action: str | None,
         reply: dict[str, Any],
         id_token: str | None = None,
+        at: datetime | None = None,
     ) -> dict[str, Any]:
         binding = self._bindings.get(station_id)
         dialects: list[tuple[Dialect, dict[str, Any]]] = []
@@ -532,7 +538,7 @@ class Payments:
                 if version not in dialect.versions_of(message) or not _only_if(message, dialect, params):
                     continue
                 context = await self._context(
-                    station_id, params, None, None, session=session, id_token=id_token, trigger=trigger
+                    station_id, params, None, None, session=session, id_token=id_token, trigger=trigger, at=at
                 )
                 if message.kind == "ocpp_reply":
                     if message.action == action:
@@ -580,6 +586,7 @@ class Payments:
         session: ChargingSession | None = None,
         id_token: str | None = None,
         trigger: str | None = None,
+        at: datetime | None = None,
     ) -> dict[str, Any]:
         moment = now()
         price = await self._price(station_id)
@@ -594,7 +601,7 @@ class Payments:
             "receipt_url": None,
         }
         if session is not None:
-            unplugged = moment if trigger == "connector_unplugged" else None
+            unplugged = (at or moment) if trigger == "connector_unplugged" else None
             context["session"] = {
                 "transaction_id": session.transaction_id,
                 "transaction_number": _number(session.transaction_id),
@@ -605,13 +612,20 @@ class Payments:
             context["cost"] = _costs(price, session, moment, unplugged) if price else {}
             context["cost"]["zero_when_nothing_delivered"] = 0 if not session.energy_wh else None
             context["price"]["final_text"] = _final_text(price, context["cost"].get("final")) if price else None
-        if self.receipt_url_template and str(params.get("receipt_by_csms", "true")).lower() == "true":
+        if self.receipt_url_template and await self._receipt_by_csms(station_id, params):
             context["receipt_url"] = self.receipt_url_template.format(
                 station_id=station_id,
                 session_id=session.id if session else "",
                 transaction_id=(session.transaction_id if session else ""),
             )
         return context
+
+    async def _receipt_by_csms(self, station_id: str, params: dict[str, Any]) -> bool:
+        """C21.FR.03: the station's own PaymentCtrlr.ReceiptByCSMS, when it reported it, else the parameter."""
+        async with self.db.read() as s:
+            reported = await s.get(StationSetting, (station_id, "PaymentCtrlr.ReceiptByCSMS"))
+        value = reported.value if reported is not None else params.get("receipt_by_csms", "true")
+        return str(value).lower() == "true"
 
     def _render(self, template: Any, context: dict[str, Any]) -> Any:
         if isinstance(template, str) and template.startswith("$"):

@@ -31,12 +31,39 @@ def async_url(url: str) -> str:
     return parsed.set(drivername=driver[backend]).render_as_string(hide_password=False)
 
 
-class Database:
-    """One engine, a session factory, and the write discipline of the backend.
+class _Batch:
+    """One transaction shared by the writes that arrive while it is open (group commit)."""
 
-    SQLite has one writer at a time; instead of letting concurrent transactions fail with
-    "database is locked", writes queue on an asyncio lock. PostgreSQL needs no such lock.
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.lock = asyncio.Lock()  # one member at a time uses the session
+        self.opened = asyncio.Event()  # the batch holds the writer's turn
+        self.idle = asyncio.Event()  # every member that joined has finished its block
+        self.members = 0
+        self.finished = 0
+        self.committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def join(self) -> None:
+        self.members += 1
+        self.idle.clear()
+
+    def leave(self) -> None:
+        self.finished += 1
+        if self.finished == self.members:
+            self.idle.set()
+
+
+class Database:
+    """One engine, a session factory, and group commit for writes.
+
+    Every station message that changes state must be committed before it is answered. Committing
+    each one alone costs one fsync per message; instead, writes that arrive while a transaction is
+    open join it, each inside its own SAVEPOINT (a failing write rolls back alone), and all are
+    acknowledged after the one commit. Batches take turns, so a transaction never races another
+    writer of this process (SQLite has one writer anyway; PostgreSQL is spared lock conflicts).
     """
+
+    MAX_BATCH = 50  # PostgreSQL keeps up to 64 subtransactions per transaction in shared memory
 
     def __init__(self, url: str) -> None:
         self.url = async_url(url)
@@ -48,19 +75,51 @@ class Database:
             options.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "connect", _sqlite_connect)
+            event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self._batch: _Batch | None = None
+        self._writer = asyncio.Lock()  # batches take turns
+        self._owners: set[asyncio.Task[None]] = set()
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        """A transaction committed when the block ends: callers answer the station after it."""
-        if self._write_lock is None:
-            async with self.sessions() as session, session.begin():
-                yield session
-            return
-        async with self._write_lock, self.sessions() as session, session.begin():
-            yield session
+        """A unit of work; when the block ends it is committed (with whatever shared its batch)."""
+        batch = self._batch
+        if batch is None or batch.members >= self.MAX_BATCH:
+            batch = self._batch = _Batch(self.sessions())
+            owner = asyncio.create_task(self._own(batch))
+            self._owners.add(owner)
+            owner.add_done_callback(self._owners.discard)
+        batch.join()
+        try:
+            await batch.opened.wait()
+            async with batch.lock, batch.session.begin_nested():
+                yield batch.session
+        finally:
+            batch.leave()
+        await asyncio.shield(batch.committed)
+
+    async def _own(self, batch: _Batch) -> None:
+        """Wait for the writer's turn, let the members run, close the batch and commit it."""
+        try:
+            async with self._writer:
+                batch.opened.set()
+                while True:
+                    await batch.idle.wait()
+                    if batch.finished == batch.members:  # nobody joined while we woke up
+                        break
+                if self._batch is batch:
+                    self._batch = None  # closed: later writes start the next batch
+                await batch.session.commit()
+            batch.committed.set_result(None)
+        except BaseException as exc:
+            batch.committed.set_exception(exc)
+            batch.committed.exception()  # retrieved here; every member re-raises it
+            if not isinstance(exc, Exception):
+                raise
+        finally:
+            await batch.session.close()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -76,7 +135,17 @@ class Database:
         await self.engine.dispose()
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the driver, emit BEGIN, so that SAVEPOINTs work (SQLAlchemy's SQLite docs).
+    dbapi_connection.isolation_level = None
+    _sqlite_pragmas(dbapi_connection)
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def _sqlite_pragmas(dbapi_connection: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged message survives a power cut too
