@@ -11,6 +11,7 @@ Usage: python benchmarks/servers.py echo|ocpp PORT
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from datetime import UTC, datetime
 
@@ -19,6 +20,7 @@ from ocpp.v16 import ChargePoint as ChargePoint16
 from ocpp.v16 import call_result
 from ocpp.v16.enums import Action, RegistrationStatus
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
 
 
 def _now() -> str:
@@ -55,9 +57,10 @@ class PlainCentralSystem(ChargePoint16):
         return call_result.DataTransfer(status="Accepted")
 
 
-async def ocpp_handler(ws: ServerConnection) -> None:  # noqa: D103
+async def ocpp_handler(ws: ServerConnection) -> None:
     station_id = ws.request.path.rstrip("/").split("/")[-1] if ws.request else "x"
-    await PlainCentralSystem(station_id, ws).start()
+    with contextlib.suppress(ConnectionClosed):  # the station hung up: the end of its run
+        await PlainCentralSystem(station_id, ws).start()
 
 
 async def echo_handler(ws: ServerConnection) -> None:
