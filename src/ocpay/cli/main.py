@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.markdown import Markdown
 from rich.table import Table
 
+from ocpay.cli.assess import register as register_assessment
 from ocpay.cli.simulate import register_commands as register_simulation
 from ocpay.config import Settings
 from ocpay.services.catalog import Catalog, entry_summary
@@ -40,6 +41,7 @@ app.add_typer(dialects_app, name="dialects")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(db_app, name="db")
 register_simulation(app)
+register_assessment(app)
 
 console = Console()
 T = TypeVar("T")
