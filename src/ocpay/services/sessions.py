@@ -28,7 +28,9 @@ from ocpay.ocpp.model import (
     now,
 )
 from ocpay.store.db import Database
+from ocpay.store.journal import Write
 from ocpay.store.models import ChargingSession, IdTokenRecord, MeterValueRecord, TransactionEventRecord
+from ocpay.store.statements import INSERT_METER_VALUE, UPDATE_SESSION_ENERGY
 
 ENERGY = "Energy.Active.Import.Register"
 
@@ -202,18 +204,30 @@ class Sessions:
         return TransactionEventReply(authorization=authorization)
 
     async def meter_values(self, station_id: str, report: MeterReport) -> None:
-        async with self.db.write() as s:
-            session = None
-            if report.transaction_id is not None and report.transaction_id.isdigit():
-                session = await s.scalar(
-                    select(ChargingSession).where(
-                        ChargingSession.station_id == station_id,
-                        ChargingSession.transaction_id == report.transaction_id,
-                    )
-                )
-            if session is not None:
-                _update_energy(session, report.samples)
-            _add_samples(s, station_id, session.id if session else None, report.evse_id, report.samples)
+        """Through the journal: no read first, the session is found by its transaction id in SQL."""
+        writes = [
+            Write(
+                INSERT_METER_VALUE,
+                {
+                    "station_id": station_id,
+                    "transaction_id": report.transaction_id,
+                    "evse_id": report.evse_id,
+                    "at": x.timestamp,
+                    "measurand": x.measurand,
+                    "value": x.value,
+                    "unit": x.unit,
+                    "phase": x.phase,
+                    "context": x.context,
+                },
+            )
+            for x in report.samples
+        ]
+        readings = _energy_readings(report.samples)
+        if report.transaction_id is not None and readings:
+            params = {"station_id": station_id, "transaction_id": report.transaction_id}
+            writes.append(Write(UPDATE_SESSION_ENERGY, {**params, "low": min(readings), "high": max(readings)}))
+        if writes:
+            await self.db.journal.write(*writes)
 
     # -- queries -------------------------------------------------------------------------------
     async def all(
@@ -278,9 +292,15 @@ def _apply_event(session: ChargingSession, event: TransactionEvent, card: CardMa
         session.stop_reason = event.stopped_reason or "Local"
 
 
-def _update_energy(session: ChargingSession, samples: Iterable[MeterSample]) -> None:
+def _energy_readings(samples: Iterable[MeterSample]) -> list[float]:
+    """The station's energy register in Wh (phase totals only)."""
     readings = [x.value for x in samples if x.measurand == ENERGY and x.phase is None and x.unit in (None, "Wh")]
     readings += [x.value * 1000 for x in samples if x.measurand == ENERGY and x.phase is None and x.unit == "kWh"]
+    return readings
+
+
+def _update_energy(session: ChargingSession, samples: Iterable[MeterSample]) -> None:
+    readings = _energy_readings(samples)
     if not readings:
         return
     if session.meter_start_wh is None:

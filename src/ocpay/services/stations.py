@@ -16,7 +16,9 @@ from ocpay.ocpp.model import BootInfo, BootReply, ConnectorStatus, ReportedVaria
 from ocpay.ocpp.ports import Admission
 from ocpay.services.redaction import mask
 from ocpay.store.db import Database
+from ocpay.store.journal import Write
 from ocpay.store.models import BootRecord, Connector, Station, StationNoticeRecord, StationSetting
+from ocpay.store.statements import TOUCH_STATION, UPSERT_CONNECTOR
 
 
 def hash_password(password: str) -> str:
@@ -161,9 +163,9 @@ class Stations:
         if not self._seen:
             return
         seen, self._seen = self._seen, {}
-        async with self.db.write() as s:
-            for station_id, moment in seen.items():
-                await s.execute(update(Station).where(Station.id == station_id).values(last_seen_at=moment))
+        await self.db.journal.write(
+            *(Write(TOUCH_STATION, {"station_id": station_id, "at": moment}) for station_id, moment in seen.items())
+        )
 
     # -- StationPort ---------------------------------------------------------------------------
     async def boot(self, station_id: str, version: str, info: BootInfo) -> BootReply:
@@ -191,18 +193,20 @@ class Stations:
         self.seen(station_id)
 
     async def status(self, station_id: str, status: ConnectorStatus) -> None:
-        async with self.db.write() as s:
-            key = (station_id, status.evse_id, status.connector_id)
-            connector = await s.get(Connector, key)
-            if connector is None:
-                connector = Connector(station_id=station_id, evse_id=status.evse_id, connector_id=status.connector_id)
-                s.add(connector)
-            connector.status, connector.error_code, connector.info = (
-                status.status,
-                status.error_code,
-                status.info,
+        await self.db.journal.write(
+            Write(
+                UPSERT_CONNECTOR,
+                {
+                    "station_id": station_id,
+                    "evse_id": status.evse_id,
+                    "connector_id": status.connector_id,
+                    "status": status.status,
+                    "error_code": status.error_code,
+                    "info": status.info,
+                    "updated_at": status.timestamp or now(),
+                },
             )
-            connector.updated_at = status.timestamp or now()
+        )
 
     async def notice(self, station_id: str, notice: StationNotice) -> None:
         async with self.db.write() as s:

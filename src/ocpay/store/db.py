@@ -14,6 +14,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from ocpay.store.journal import Journal
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -78,8 +80,9 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_connect)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.journal = Journal(self)
         self._batch: _Batch | None = None
-        self._writer = asyncio.Lock()  # batches take turns
+        self.writer_turn = asyncio.Lock()  # batches (and journal flushes) take turns
         self._owners: set[asyncio.Task[None]] = set()
 
     @asynccontextmanager
@@ -103,7 +106,7 @@ class Database:
     async def _own(self, batch: _Batch) -> None:
         """Wait for the writer's turn, let the members run, close the batch and commit it."""
         try:
-            async with self._writer:
+            async with self.writer_turn:
                 batch.opened.set()
                 while True:
                     await batch.idle.wait()
@@ -132,20 +135,27 @@ class Database:
             await conn.run_sync(_upgrade)
 
     async def close(self) -> None:
+        await self.journal.close()
         await self.engine.dispose()
+
+    @property
+    def sqlite_path(self) -> str:
+        database = make_url(self.url).database
+        assert self.is_sqlite and database, "an SQLite database file"
+        return database
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy, not the driver, emit BEGIN, so that SAVEPOINTs work (SQLAlchemy's SQLite docs).
     dbapi_connection.isolation_level = None
-    _sqlite_pragmas(dbapi_connection)
+    sqlite_pragmas(dbapi_connection)
 
 
 def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN")
 
 
-def _sqlite_pragmas(dbapi_connection: Any) -> None:
+def sqlite_pragmas(dbapi_connection: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged message survives a power cut too

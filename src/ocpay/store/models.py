@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,8 +15,10 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -30,14 +32,14 @@ class UtcDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is not None and value.tzinfo is None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
             raise ValueError("naive datetime")
-        return value
+        return value.astimezone(UTC)  # SQLite drops the offset: store every time in UTC
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is not None and value.tzinfo is None:
-            from datetime import UTC
-
             return value.replace(tzinfo=UTC)
         return value
 
@@ -263,3 +265,80 @@ class Secret(Base):
 
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+class IntegrationRequest(Base):
+    """An operator's request for a new charger x terminal pair, from submission to release or rejection.
+
+    status: received -> assessed -> supported | compatible | needs_development; needs_development ->
+    feature_requested -> in_development -> released; or rejected (with `reject_reason`).
+    """
+
+    __tablename__ = "integration_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    requester: Mapped[str] = mapped_column(String(255))  # contact: "Name <mail@example.com>" or a mail address
+    charger: Mapped[str] = mapped_column(String(200))  # "MAKER MODEL [firmware]"
+    terminal: Mapped[str] = mapped_column(String(200))
+    ocpp_version: Mapped[str | None] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    assessed_verdict: Mapped[str | None] = mapped_column(String(24))  # what the assessment said
+    verdict: Mapped[str | None] = mapped_column(String(24))  # in force: the assessment's, or the reviewer's
+    dialect: Mapped[str | None] = mapped_column(String(100))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    assessment: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # Assessment.to_json(): masked
+    override_note: Mapped[str | None] = mapped_column(String(2000))
+    overridden_by: Mapped[str | None] = mapped_column(String(100))
+    reject_reason: Mapped[str | None] = mapped_column(String(2000))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class RequestDocument(Base):
+    """A document attached to an integration request, checked by content before it was accepted."""
+
+    __tablename__ = "request_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("integration_requests.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))  # sniffed from the content, not the name
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_at: Mapped[datetime]
+
+
+class RequestHistoryEntry(Base):
+    """Each transition of a request and each notification sent about it (time, actor, channel, outcome)."""
+
+    __tablename__ = "request_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("integration_requests.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(20))  # transition | notification
+    actor: Mapped[str] = mapped_column(String(100))
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str | None] = mapped_column(String(24))
+    channel: Mapped[str | None] = mapped_column(String(20))  # history | webhook | email
+    outcome: Mapped[str | None] = mapped_column(String(20))  # recorded | delivered | failed | skipped
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class FeatureRequest(Base):
+    """What must be built for a request that needs development: the gaps and the drafted dialect."""
+
+    __tablename__ = "feature_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("integration_requests.id", ondelete="CASCADE"), unique=True, index=True
+    )
+    title: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20), index=True)  # opened | in_development | released | withdrawn
+    closest_dialect: Mapped[str | None] = mapped_column(String(100))
+    gaps: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    drafted_dialect: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -1,0 +1,32 @@
+"""Plain SQL for the journal (see journal.py): portable between SQLite and PostgreSQL, `:name` parameters."""
+
+UPSERT_CONNECTOR = """
+INSERT INTO connectors (station_id, evse_id, connector_id, status, error_code, info, updated_at)
+VALUES (:station_id, :evse_id, :connector_id, :status, :error_code, :info, :updated_at)
+ON CONFLICT (station_id, evse_id, connector_id) DO UPDATE SET
+    status = excluded.status, error_code = excluded.error_code, info = excluded.info,
+    updated_at = excluded.updated_at
+"""
+
+TOUCH_STATION = "UPDATE stations SET last_seen_at = :at WHERE id = :station_id"
+
+# The session is found by its transaction id; samples outside a session keep session_id NULL.
+INSERT_METER_VALUE = """
+INSERT INTO meter_values (station_id, session_id, evse_id, at, measurand, value, unit, phase, context)
+VALUES (
+    :station_id,
+    (SELECT id FROM sessions WHERE station_id = CAST(:station_id AS VARCHAR) AND transaction_id = :transaction_id),
+    :evse_id, :at, :measurand, :value, :unit, :phase, :context
+)
+"""
+
+# CASTs tell PostgreSQL the type of a parameter used twice. Energy from the lowest and highest register readings seen (right-hand sides read the old values).
+UPDATE_SESSION_ENERGY = """
+UPDATE sessions SET
+    meter_start_wh = COALESCE(meter_start_wh, CAST(:low AS FLOAT)),
+    meter_stop_wh = CASE WHEN meter_stop_wh IS NULL OR meter_stop_wh < CAST(:high AS FLOAT)
+        THEN CAST(:high AS FLOAT) ELSE meter_stop_wh END,
+    energy_wh = CASE WHEN meter_stop_wh IS NULL OR meter_stop_wh < CAST(:high AS FLOAT)
+        THEN CAST(:high AS FLOAT) ELSE meter_stop_wh END - COALESCE(meter_start_wh, CAST(:low AS FLOAT))
+WHERE station_id = :station_id AND transaction_id = :transaction_id
+"""
