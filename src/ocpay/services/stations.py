@@ -18,7 +18,7 @@ from ocpay.services.redaction import mask
 from ocpay.store.db import Database
 from ocpay.store.journal import Write
 from ocpay.store.models import BootRecord, Connector, Station, StationNoticeRecord, StationSetting
-from ocpay.store.statements import TOUCH_STATION, UPSERT_CONNECTOR
+from ocpay.store.statements import STATION_CONNECTED, STATION_DISCONNECTED, TOUCH_STATION, UPSERT_CONNECTOR
 
 
 def hash_password(password: str) -> str:
@@ -139,16 +139,11 @@ class Stations:
         return Admission(101)
 
     async def connected(self, station_id: str, version: str) -> None:
-        async with self.db.write() as s:
-            await s.execute(
-                update(Station)
-                .where(Station.id == station_id)
-                .values(connected=True, ocpp_version=version, last_seen_at=now())
-            )
+        params = {"station_id": station_id, "version": version, "at": now()}
+        await self.db.journal.write(Write(STATION_CONNECTED, params))
 
     async def disconnected(self, station_id: str) -> None:
-        async with self.db.write() as s:
-            await s.execute(update(Station).where(Station.id == station_id).values(connected=False))
+        await self.db.journal.write(Write(STATION_DISCONNECTED, {"station_id": station_id}))
 
     async def mark_all_disconnected(self) -> None:
         """At start-up nobody is connected to this process yet."""

@@ -9,6 +9,10 @@ ON CONFLICT (station_id, evse_id, connector_id) DO UPDATE SET
 """
 
 TOUCH_STATION = "UPDATE stations SET last_seen_at = :at WHERE id = :station_id"
+STATION_CONNECTED = (
+    "UPDATE stations SET connected = TRUE, ocpp_version = :version, last_seen_at = :at WHERE id = :station_id"
+)
+STATION_DISCONNECTED = "UPDATE stations SET connected = FALSE WHERE id = :station_id"
 
 # The session is found by its transaction id; samples outside a session keep session_id NULL.
 INSERT_METER_VALUE = """
@@ -20,7 +24,8 @@ VALUES (
 )
 """
 
-# CASTs tell PostgreSQL the type of a parameter used twice. Energy from the lowest and highest register readings seen (right-hand sides read the old values).
+# CASTs tell PostgreSQL the type of a parameter used twice. Energy from the lowest and highest register
+# readings seen (right-hand sides read the old values).
 UPDATE_SESSION_ENERGY = """
 UPDATE sessions SET
     meter_start_wh = COALESCE(meter_start_wh, CAST(:low AS FLOAT)),
