@@ -32,7 +32,9 @@ from ocpay.services.redaction import mask
 from ocpay.services.sessions import CardMatch
 from ocpay.services.stations import Stations
 from ocpay.store.db import Database
+from ocpay.store.journal import Write
 from ocpay.store.models import ChargingSession, PaymentEvent, Secret, Station, StationPrice, StationSetting
+from ocpay.store.statements import INSERT_PAYMENT_EVENT, UPDATE_SESSION_PAYMENT
 
 log = logging.getLogger("ocpay.payments")
 
@@ -95,6 +97,7 @@ class Payments:
         self.commands: Any = None  # the commands service, present while the gateway runs
         self._hash_key = hash_key.encode() if hash_key else b""
         self._bindings: dict[str, Binding] = {}
+        self._prices: dict[str, StationPrice | None] = {}  # this process sets every price it caches
         self._issued: dict[str, dict[str, str]] = {}  # station -> CSMS-issued id token -> dialect
         self._validators: dict[tuple[str, str], Callable[[Any], Any]] = {}
         self._claims: dict[tuple[str, str], list[tuple[Dialect, Message, dict[str, Any]]]] = {}
@@ -381,78 +384,62 @@ class Payments:
             except ValueError:
                 received.reported_at = None
         if kind is not None:
-            received.session = await self._record(station_id, dialect, message, received)
-        elif fields.get("transaction_id") is not None:
-            received.session = await self._session(station_id, str(fields["transaction_id"]))
+            await self._record(station_id, dialect, message, received)
+        if message.triggers or message.kind == "ocpp_action":  # their answers and follow-ups need the session
+            received.session = await self._session_for(station_id, received)
         if message.triggers:
             await self._trigger(station_id, None, message.triggers, received.session, None, {}, at=received.reported_at)
         log.info("station %s: %s/%s -> %s", station_id, dialect.id, message.name, kind or "no event")
         return received
 
-    async def _record(
-        self, station_id: str, dialect: Dialect, message: Message, received: Received
-    ) -> ChargingSession | None:
+    async def _record(self, station_id: str, dialect: Dialect, message: Message, received: Received) -> None:
+        """Store the event on its session (found in SQL by transaction id or reference hash), once.
+
+        A retried message carries the same dedupe key and is not stored again: a card is never
+        charged twice in our books. Goes through the journal: no reads before the answer.
+        """
         fields = received.fields
-        transaction_ref = None if fields.get("transaction_id") is None else str(fields["transaction_id"])
-        async with self.db.write() as s:
-            session = None
-            if transaction_ref is not None:
-                session = await s.scalar(
-                    select(ChargingSession).where(
-                        ChargingSession.station_id == station_id, ChargingSession.transaction_id == transaction_ref
-                    )
-                )
-            if session is None and received.reference_hash is not None:
-                session = await s.scalar(
-                    select(ChargingSession).where(
-                        ChargingSession.station_id == station_id, ChargingSession.id_token == received.reference_hash
-                    )
-                )
-            duplicate = (
-                await s.scalar(
-                    select(PaymentEvent.id).where(
-                        PaymentEvent.station_id == station_id,
-                        PaymentEvent.message == message.name,
-                        PaymentEvent.kind == received.kind,
-                        PaymentEvent.transaction_ref.is_(None)
-                        if transaction_ref is None
-                        else PaymentEvent.transaction_ref == transaction_ref,
-                        PaymentEvent.reference_hash.is_(None)
-                        if received.reference_hash is None
-                        else PaymentEvent.reference_hash == received.reference_hash,
-                        PaymentEvent.amount.is_(None)
-                        if received.amount is None
-                        else PaymentEvent.amount == received.amount,
-                        PaymentEvent.issued_token.is_(None),
-                    )
-                )
-                if received.issued_token is None
-                else None
-            )
-            if duplicate is not None:  # a retried message: the card is not charged twice in our books
-                return session
-            s.add(
-                PaymentEvent(
-                    station_id=station_id,
-                    session_id=session.id if session else None,
-                    dialect=dialect.id,
-                    message=message.name,
-                    kind=received.kind,
-                    at=now(),
-                    status=_text(fields.get("status"), 30),
-                    amount=received.amount,
-                    currency=_text(fields.get("currency"), 3),
-                    brand=_text(fields.get("brand"), 30),
-                    transaction_ref=transaction_ref,
-                    reference_hash=received.reference_hash,
-                    issued_token=received.issued_token,
-                    terminal_id=_text(fields.get("terminal_id"), 64),
-                    receipt_url=_text(fields.get("receipt_url"), 2000),
-                )
-            )
+        transaction_ref = None if fields.get("transaction_id") is None else str(fields["transaction_id"])[:64]
+        dedupe = None
+        if received.issued_token is None:  # every issued token is an event of its own
+            parts = [message.name, received.kind, transaction_ref, received.reference_hash, received.amount]
+            dedupe = hashlib.sha256("|".join("" if p is None else str(p) for p in parts).encode()).hexdigest()[:40]
+        link = {"station_id": station_id, "transaction_ref": transaction_ref, "reference_hash": received.reference_hash}
+        event = {
+            **link,
+            "dialect": dialect.id,
+            "message": message.name,
+            "kind": received.kind,
+            "at": now(),
+            "status": _text(fields.get("status"), 30),
+            "amount": received.amount,
+            "currency": _text(fields.get("currency"), 3),
+            "brand": _text(fields.get("brand"), 30),
+            "issued_token": received.issued_token,
+            "terminal_id": _text(fields.get("terminal_id"), 64),
+            "receipt_url": _text(fields.get("receipt_url"), 2000),
+            "dedupe_key": dedupe,
+        }
+        writes = [Write(INSERT_PAYMENT_EVENT, event)]
+        if received.kind not in _DISPLAY_ONLY and (transaction_ref or received.reference_hash):
+            summary = _summary_values(received)
+            writes.append(Write(UPDATE_SESSION_PAYMENT, {**link, "dialect": dialect.id, **summary}))
+        await self.db.journal.write(*writes)
+
+    async def _session_for(self, station_id: str, received: Received) -> ChargingSession | None:
+        transaction_id = received.fields.get("transaction_id")
+        if transaction_id is not None:
+            session = await self._session(station_id, str(transaction_id))
             if session is not None:
-                _summarise(session, dialect.id, received)
-        return session
+                return session
+        if received.reference_hash is None:
+            return None
+        async with self.db.read() as s:
+            return await s.scalar(
+                select(ChargingSession).where(
+                    ChargingSession.station_id == station_id, ChargingSession.id_token == received.reference_hash
+                )
+            )
 
     async def _link_issued(self, station_id: str, transaction_id: Any, id_tag: str | None) -> ChargingSession | None:
         """A session started with a CSMS-issued idTag takes over the card events recorded before it."""
@@ -641,8 +628,11 @@ class Payments:
         return template
 
     async def _price(self, station_id: str) -> StationPrice | None:
-        async with self.db.read() as s:
-            return await s.get(StationPrice, station_id)
+        """Prices change rarely and are read on every custom message: kept in memory once read."""
+        if station_id not in self._prices:
+            async with self.db.read() as s:
+                self._prices[station_id] = await s.get(StationPrice, station_id)
+        return self._prices[station_id]
 
     # -- prices and queries ----------------------------------------------------------------------------
     async def set_price(self, station_id: str, **values: Any) -> StationPrice:
@@ -656,6 +646,7 @@ class Payments:
             for name, value in values.items():
                 setattr(price, name, value)
             price.updated_at = now()
+        self._prices[station_id] = price
         return price
 
     async def events(self, session_id: int) -> list[PaymentEvent]:
@@ -726,6 +717,17 @@ def _only_if(message: Message, dialect: Dialect, params: dict[str, Any]) -> bool
         if str(value).lower() != str(wanted).lower():
             return False
     return True
+
+
+def _summary_values(received: Received) -> dict[str, Any]:
+    """What an event changes in its session's payment summary (None: leave as it is)."""
+    return {
+        "status": _SUMMARY_STATUS.get(received.kind or ""),
+        "authorized_amount": received.amount if received.kind == "authorized" else None,
+        "final_amount": received.amount if received.kind == "settled" else None,
+        "currency": _text(received.fields.get("currency"), 3),
+        "brand": _text(received.fields.get("brand"), 30),
+    }
 
 
 def _summarise(session: ChargingSession, dialect_id: str, received: Received) -> None:

@@ -223,6 +223,7 @@ class PaymentEvent(Base):
     """What the station told us about a terminal payment, as a neutral event (no identifiers in clear)."""
 
     __tablename__ = "payment_events"
+    __table_args__ = (UniqueConstraint("station_id", "dedupe_key", name="uq_payment_event_once"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     station_id: Mapped[str] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"), index=True)
@@ -240,6 +241,7 @@ class PaymentEvent(Base):
     issued_token: Mapped[str | None] = mapped_column(String(40), index=True)
     terminal_id: Mapped[str | None] = mapped_column(String(64))
     receipt_url: Mapped[str | None] = mapped_column(String(2000))
+    dedupe_key: Mapped[str | None] = mapped_column(String(40))  # a retried message has the same key
 
 
 class StationPrice(Base):

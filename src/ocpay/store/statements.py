@@ -35,3 +35,33 @@ UPDATE sessions SET
         THEN CAST(:high AS FLOAT) ELSE meter_stop_wh END - COALESCE(meter_start_wh, CAST(:low AS FLOAT))
 WHERE station_id = :station_id AND transaction_id = :transaction_id
 """
+
+# A payment event, on the session its transaction id or reference hash names; once per dedupe key.
+INSERT_PAYMENT_EVENT = """
+INSERT INTO payment_events (
+    station_id, session_id, dialect, message, kind, at, status, amount, currency, brand,
+    transaction_ref, reference_hash, issued_token, terminal_id, receipt_url, dedupe_key
+) VALUES (
+    :station_id,
+    COALESCE(
+        (SELECT id FROM sessions WHERE station_id = CAST(:station_id AS VARCHAR) AND transaction_id = :transaction_ref),
+        (SELECT id FROM sessions WHERE station_id = CAST(:station_id AS VARCHAR) AND id_token = :reference_hash)
+    ),
+    :dialect, :message, :kind, :at, :status, :amount, :currency, :brand,
+    :transaction_ref, :reference_hash, :issued_token, :terminal_id, :receipt_url, :dedupe_key
+)
+ON CONFLICT (station_id, dedupe_key) DO NOTHING
+"""
+
+# The session's neutral payment summary; a terminal took the payment, so the CSMS never bills it.
+UPDATE_SESSION_PAYMENT = """
+UPDATE sessions SET
+    billing = 'terminal',
+    dialect = COALESCE(dialect, :dialect),
+    payment_status = COALESCE(:status, payment_status),
+    authorized_amount = COALESCE(:authorized_amount, authorized_amount),
+    final_amount = COALESCE(:final_amount, final_amount),
+    currency = COALESCE(:currency, currency),
+    card_brand = COALESCE(:brand, card_brand)
+WHERE station_id = :station_id AND (transaction_id = :transaction_ref OR id_token = :reference_hash)
+"""
