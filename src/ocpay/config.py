@@ -27,3 +27,16 @@ class Settings(BaseSettings):
     catalog_dirs: list[str] = []  # extra catalog entries (*.yaml)
     receipt_url_template: str | None = None  # e.g. https://pay.example.com/r/{station_id}/{transaction_id}
     payment_hash_key: str | None = None  # key of payment-reference hashes (default: generated, kept in the db)
+    # Integration requests: documents accepted with a request, and how the requester is told each outcome.
+    request_max_document_bytes: int = 10 * 1024 * 1024  # per attached document
+    request_max_total_bytes: int = 25 * 1024 * 1024  # all documents of one request
+    request_max_documents: int = 10
+    request_webhook_url: str | None = None  # POST (JSON) on each outcome
+    request_webhook_timeout: float = 5
+    request_smtp_host: str | None = None  # e-mail to the requester's address when set
+    request_smtp_port: int = 25
+    request_smtp_from: str = "ocpay@localhost"
+    request_smtp_user: str | None = None
+    request_smtp_password: str | None = None
+    request_smtp_starttls: bool = False
+    request_smtp_timeout: float = 10

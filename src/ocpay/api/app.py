@@ -13,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 
 from ocpay import __version__
+from ocpay.api.requests import create_router as requests_router
 from ocpay.gateway.server import CallFailed, CallTimeout, Gateway, StationOffline
 from ocpay.ocpp.commands import UnsupportedCommand
 from ocpay.ocpp.schemas import SchemaViolation
@@ -324,6 +325,7 @@ def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
     async def unknown_station(_request: Request, exc: UnknownStation) -> Response:
         return Response(f'{{"detail": "no station {exc}"}}', status_code=404, media_type="application/json")
 
+    api.include_router(requests_router(services))  # integration requests, behind the same token
     app.include_router(api)
     return app
 

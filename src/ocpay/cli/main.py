@@ -18,6 +18,7 @@ from rich.markdown import Markdown
 from rich.table import Table
 
 from ocpay.cli.assess import register as register_assessment
+from ocpay.cli.requests import register as register_requests
 from ocpay.cli.simulate import register_commands as register_simulation
 from ocpay.config import Settings
 from ocpay.services.catalog import Catalog, entry_summary
@@ -42,6 +43,7 @@ app.add_typer(catalog_app, name="catalog")
 app.add_typer(db_app, name="db")
 register_simulation(app)
 register_assessment(app)
+register_requests(app)
 
 console = Console()
 T = TypeVar("T")

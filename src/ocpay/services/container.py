@@ -12,6 +12,7 @@ from ocpay.services.commands import Commands
 from ocpay.services.custom_messages import CustomMessages
 from ocpay.services.dialects import DialectSet
 from ocpay.services.payments import Payments
+from ocpay.services.requests import Requests
 from ocpay.services.sessions import Sessions
 from ocpay.services.stations import Stations
 from ocpay.store.db import Database
@@ -46,6 +47,7 @@ class Services:
             hash_key=settings.payment_hash_key,
         )
         self.sessions.card_policy = self.payments
+        self.requests = Requests(db, dialects, catalog, settings)
 
     @classmethod
     async def open(cls, settings: Settings) -> Services:

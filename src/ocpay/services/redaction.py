@@ -6,6 +6,7 @@ dialect knows, where we can only judge by names and shapes.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -18,14 +19,43 @@ _SENSITIVE_KEY = re.compile(
 _DIGIT_RUN = re.compile(r"\d{8,}")  # card numbers, STANs, authorisation references
 
 
-def mask(value: Any, key: str = "") -> Any:
-    """A copy of `value` with payment-looking fields and long digit runs masked."""
+def mask(value: Any, key: str = "", inside_sensitive: bool = False) -> Any:
+    """A copy of `value` with payment-looking fields and long digit runs masked.
+
+    Under a payment-looking key (`authorization`, `card`, ...) every value is masked, however deep;
+    the keys stay, so the shape of the message can still be assessed.
+    """
+    sensitive = inside_sensitive or bool(key and _SENSITIVE_KEY.search(key))
     if isinstance(value, dict):
-        return {k: mask(v, str(k)) for k, v in value.items()}
+        return {k: mask(v, str(k), sensitive) for k, v in value.items()}
     if isinstance(value, list):
-        return [mask(v, key) for v in value]
-    if key and _SENSITIVE_KEY.search(key) and value not in (None, "", True, False):
+        return [mask(v, key, sensitive) for v in value]
+    if sensitive and value not in (None, "", True, False):
         return MASK
     if isinstance(value, str):
+        embedded = _embedded_json(value)  # 1.6 DataTransfer data is JSON inside a string
+        if embedded is not None:
+            return json.dumps(mask(embedded), separators=(",", ":"))
         return _DIGIT_RUN.sub(MASK, value)
     return value
+
+
+def mask_text(text: str) -> str:
+    """A copy of a document's text with payment-looking values masked, line by line where lines are JSON."""
+    whole = _embedded_json(text.strip())
+    if whole is not None:
+        return json.dumps(mask(whole), indent=2)
+    lines = []
+    for line in text.splitlines():
+        parsed = _embedded_json(line.strip())
+        lines.append(json.dumps(mask(parsed)) if parsed is not None else str(mask(line)))
+    return "\n".join(lines)
+
+
+def _embedded_json(text: str) -> Any:
+    if not text or text[0] not in "{[":
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None

@@ -1,0 +1,195 @@
+"""`ocpay requests`: submit integration requests, follow them, decide on them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ocpay.config import Settings
+from ocpay.services.container import Services
+from ocpay.services.dialects import DialectError
+from ocpay.services.requests import InvalidRequest, RefusedDocument, RequestError, Upload
+
+T = TypeVar("T")
+DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: OCPAY_DB or ./ocpay.sqlite)")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON")]
+console = Console()
+err = Console(stderr=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `requests` group to the command line."""
+    group = typer.Typer(help="Integration requests: new charger x terminal pairs, assessed on submission.")
+    group.command("submit")(submit)
+    group.command("list")(list_requests)
+    group.command("show")(show)
+    group.command("decide")(decide)
+    app.add_typer(group, name="requests", no_args_is_help=True)
+
+
+def _run(db: str | None, work: Callable[[Services], Awaitable[T]]) -> T:
+    async def run() -> T:
+        settings = Settings(db=db) if db else Settings()
+        try:
+            services = await Services.open(settings)
+        except DialectError as exc:
+            raise _fail(str(exc)) from None
+        try:
+            return await work(services)
+        finally:
+            await services.close()
+
+    try:
+        return asyncio.run(run())
+    except (InvalidRequest, RefusedDocument) as exc:
+        raise _fail(str(exc), 2) from None
+    except RequestError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]error:[/red] {escape(message)}")
+    return typer.Exit(code)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def _dump(value: Any) -> None:
+    print(json.dumps(value, default=_default, ensure_ascii=False, indent=2))
+
+
+def submit(
+    paths: Annotated[list[Path], typer.Argument(help="Documents: message logs, dialect files, text/Markdown/HTML/PDF")],
+    requester: Annotated[str, typer.Option(help='Contact, e.g. "Ops Team <ops@example.com>"')],
+    charger: Annotated[str, typer.Option(help='"MAKER MODEL [firmware]"')],
+    terminal: Annotated[str, typer.Option(help='"MAKER MODEL"')],
+    ocpp_version: Annotated[str | None, typer.Option(help="1.6, 2.0.1 or 2.1")] = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Submit a request with its documents; it is assessed at once and the requester is told the verdict."""
+    uploads = []
+    for path in paths:
+        if not path.is_file():
+            raise _fail(f"{path}: no such file", 2)
+        uploads.append(Upload(path.name, path.read_bytes()))
+    detail = _run(
+        db,
+        lambda s: s.requests.submit(
+            requester=requester, charger=charger, terminal=terminal, ocpp_version=ocpp_version, documents=uploads
+        ),
+    )
+    if as_json:
+        _dump(detail)
+        return
+    _report(detail)
+
+
+def list_requests(
+    status: Annotated[str | None, typer.Option(help="only requests in this status")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """The latest integration requests."""
+    rows = _run(db, lambda s: s.requests.all(status=status, limit=limit))
+    if as_json:
+        _dump(rows)
+        return
+    table = Table("id", "requester", "charger", "terminal", "status", "verdict", "dialect", "documents", "updated")
+    for r in rows:
+        table.add_row(
+            str(r["id"]), escape(r["requester"]), escape(r["charger"]), escape(r["terminal"]), r["status"],
+            r["verdict"] or "", r["dialect"] or "", str(r["documents"]), r["updated_at"].isoformat(timespec="seconds"),
+        )  # fmt: skip
+    console.print(table)
+
+
+def show(
+    request_id: Annotated[int, typer.Argument(help="Request id")],
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """One request: verdict, gaps, documents, history and feature request."""
+    detail = _run(db, lambda s: s.requests.show(request_id))
+    if as_json:
+        _dump(detail)
+        return
+    _report(detail)
+
+
+def decide(
+    request_id: Annotated[int, typer.Argument(help="Request id")],
+    verdict: Annotated[str | None, typer.Option(help="Override: supported, compatible or needs_development")] = None,
+    note: Annotated[str | None, typer.Option(help="Why (required with --verdict)")] = None,
+    reject: Annotated[str | None, typer.Option("--reject", metavar="REASON", help="Reject with this reason")] = None,
+    feature_status: Annotated[
+        str | None, typer.Option(help="Move the feature request: in_development or released")
+    ] = None,
+    actor: Annotated[str, typer.Option(help="Who decides (kept in the history)")] = "reviewer",
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Override the verdict (with a note), reject the request, or move its feature request."""
+    detail = _run(
+        db,
+        lambda s: s.requests.decide(
+            request_id, verdict=verdict, note=note, reject=reject, feature_status=feature_status, actor=actor
+        ),
+    )
+    if as_json:
+        _dump(detail)
+        return
+    console.print(f"request {detail['id']} is {detail['status']}")
+
+
+def _report(d: dict[str, Any]) -> None:
+    verdict = (d["verdict"] or "").replace("_", " ")
+    console.print(
+        f"[bold]request {d['id']}[/bold]: {escape(d['charger'])} x {escape(d['terminal'])}, "
+        f"status [bold]{d['status']}[/bold], verdict {verdict}"
+        + (f" (dialect {escape(d['dialect'])})" if d["dialect"] else "")
+        + (f", confidence {d['confidence']:.2f}" if d["confidence"] is not None else "")
+    )
+    if d["override_note"]:
+        console.print(f"override by {escape(d['overridden_by'] or '')}: {escape(d['override_note'])}")
+    if d["reject_reason"]:
+        console.print(f"rejected: {escape(d['reject_reason'])}")
+    for title, items in (("Reasons", d["reasons"]), ("Next steps", d["next_steps"])):
+        if items:
+            console.print(f"[bold]{title}[/bold]")
+            for item in items:
+                console.print(f"  - {escape(item)}")
+    if d["gaps"]:
+        table = Table("gap", "message", "detail", title="Gaps")
+        for gap in d["gaps"]:
+            table.add_row(gap["kind"], escape(gap["message"]), escape(gap["detail"]))
+        console.print(table)
+    table = Table("document", "type", "bytes", "sha256", title="Documents")
+    for doc in d["documents"]:
+        table.add_row(escape(doc["name"]), doc["media_type"], str(doc["size"]), doc["sha256"][:16])
+    console.print(table)
+    feature = d["feature_request"]
+    if feature:
+        console.print(f"[bold]feature request {feature['id']}[/bold]: {escape(feature['title'])} ({feature['status']})")
+    table = Table("at", "actor", "event", "channel", "outcome", "detail", title="History")
+    for h in d["history"]:
+        event = f"{h['from_status'] or ''} -> {h['to_status']}" if h["kind"] == "transition" else "notice"
+        table.add_row(
+            h["at"].isoformat(timespec="seconds"), escape(h["actor"]), event, h["channel"] or "",
+            h["outcome"] or "", escape(h["detail"] or ""),
+        )  # fmt: skip
+    console.print(table)
