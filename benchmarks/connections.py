@@ -22,9 +22,8 @@ from collections import Counter
 from pathlib import Path
 
 import orjson
-from websockets.asyncio.client import ClientConnection, connect
-
 from compare import BIN, free_port, machine, rss_mb, wait_for
+from websockets.asyncio.client import ClientConnection, connect
 
 
 async def hold_station(url: str, index: int, args: argparse.Namespace, ready: list[int], beats: Counter[str],
@@ -34,8 +33,8 @@ async def hold_station(url: str, index: int, args: argparse.Namespace, ready: li
         async with gate:
             ws = await connect(f"{url}HOLD{index:05d}", subprotocols=["ocpp1.6"], open_timeout=120,  # type: ignore[list-item]
                                ping_interval=None, compression=None)  # fmt: skip
-            await ws.send(orjson.dumps([2, "b", "BootNotification",
-                                        {"chargePointVendor": "hold", "chargePointModel": "hold"}]).decode())  # fmt: skip
+            boot = {"chargePointVendor": "hold", "chargePointModel": "hold"}
+            await ws.send(orjson.dumps([2, "b", "BootNotification", boot]).decode())
             await ws.recv()
         ready[0] += 1
         await asyncio.sleep(random.uniform(0, args.interval))  # spread the heartbeats
@@ -63,7 +62,7 @@ async def run(args: argparse.Namespace, port: int, server_pid: int) -> None:
     began = time.perf_counter()
     tasks = [asyncio.create_task(hold_station(url, i, args, ready, beats, errors, gate, stop))
              for i in range(args.stations)]  # fmt: skip
-    while ready[0] + sum(errors.values()) < args.stations:
+    while ready[0] + sum(errors.values()) < args.stations:  # noqa: ASYNC110 - a progress poll, twice a second
         await asyncio.sleep(0.5)
     connected_in = time.perf_counter() - began
     print(f"{ready[0]} stations connected and booted in {connected_in:.1f} s; server RSS {rss_mb(server_pid):.0f} MB")
@@ -86,7 +85,7 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=30)
     parser.add_argument("--concurrency", type=int, default=200)
     args = parser.parse_args()
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     if hard < args.stations + 100:
         sys.exit(f"need {args.stations + 100} file descriptors, the limit is {hard}")
@@ -96,8 +95,12 @@ def main() -> None:
                    "--http-port", str(free_port()), "--db", f"sqlite:///{Path(tmp) / 'hold.sqlite'}",
                    "--open-registration"]  # fmt: skip
         env = {**os.environ, "OCPAY_LOG_LEVEL": "WARNING"}
+
+        def raise_limit() -> None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
         server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                  preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard)))  # fmt: skip
+                                  preexec_fn=raise_limit)  # fmt: skip
         try:
             wait_for(port)
             print(f"machine: {machine()}")

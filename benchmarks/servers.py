@@ -5,7 +5,7 @@
 - `ocpp`: a plain central system written from the `ocpp` package's own documentation: its
   `ChargePoint` with one `@on` handler per action, answering from memory, no storage.
 
-Usage: python benchmarks/servers.py echo|ocpp PORT
+Usage: python benchmarks/servers.py echo|ocpp PORT [uvloop]
 """
 
 from __future__ import annotations
@@ -75,4 +75,9 @@ async def main(kind: str, port: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], int(sys.argv[2])))
+    if sys.argv[3:] == ["uvloop"]:
+        import uvloop
+
+        uvloop.run(main(sys.argv[1], int(sys.argv[2])))
+    else:
+        asyncio.run(main(sys.argv[1], int(sys.argv[2])))

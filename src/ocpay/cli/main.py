@@ -21,6 +21,7 @@ from ocpay.cli.assess import register as register_assessment
 from ocpay.cli.requests import register as register_requests
 from ocpay.cli.simulate import register_commands as register_simulation
 from ocpay.config import Settings
+from ocpay.loop import run as run_loop
 from ocpay.services.catalog import Catalog, entry_summary
 from ocpay.services.container import Services
 from ocpay.services.dialects import DialectError, DialectSet, dialect_summary, load_dialect
@@ -102,7 +103,7 @@ def serve(
     )
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
-        asyncio.run(CentralSystem(settings).run_forever())
+        run_loop(CentralSystem(settings).run_forever())
     except KeyboardInterrupt:
         pass
     except DialectError as exc:  # refuse to start rather than run half a dialect

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from typing import Annotated
@@ -13,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ocpay.config import Settings
+from ocpay.loop import run as run_loop
 from ocpay.services.catalog import Catalog
 from ocpay.services.dialects import DialectError, DialectSet
 from ocpay.simulator.run import Summary, profiles, register, simulate
@@ -73,7 +73,7 @@ def simulate_command(
                 on_session=lambda _o: progress.advance(task),
             )  # fmt: skip
 
-    summary = asyncio.run(run())
+    summary = run_loop(run())
     print_summary(summary)
     if summary.unexpected_failures or summary.errors:
         raise typer.Exit(1)
@@ -134,7 +134,7 @@ def demo_command(
             await system.stop()
 
     try:
-        asyncio.run(run())
+        run_loop(run())
     except KeyboardInterrupt:
         pass
 
@@ -168,7 +168,7 @@ def bench_command(
         if unknown:
             console.print(f"[red]error:[/red] unknown kinds {sorted(unknown)}; choose from {', '.join(DEFAULT_MIX)}")
             raise typer.Exit(2)
-    result = asyncio.run(
+    result = run_loop(
         run_load(url, stations=stations, calls=calls, version=ocpp_version, mix=chosen, seed=seed,
                  boot=not no_boot, rate_per_station=rate)
     )  # fmt: skip
