@@ -7,15 +7,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ocpay.services.dialects import (
     ConfigurationKey,
     DialectError,
     DialectSet,
-    builtin_dir,
-    describe_validation_error,
-    load_yaml,
+    load_model,
+    yaml_files,
 )
 
 
@@ -95,13 +94,7 @@ def _check_against_dialect(where: str, entry: CatalogEntry, dialects: DialectSet
 
 
 def load_entry(path: Path) -> CatalogEntry:
-    data = load_yaml(path)
-    if not isinstance(data, dict):
-        raise DialectError(f"{path}: a catalog entry is a mapping (id, charger, terminal, dialect, ...)")
-    try:
-        return CatalogEntry.model_validate(data)
-    except ValidationError as exc:
-        raise DialectError(describe_validation_error(str(path), exc)) from None
+    return load_model(path, CatalogEntry, "a catalog entry is a mapping (id, charger, terminal, dialect, ...)")
 
 
 class Catalog:
@@ -118,12 +111,7 @@ class Catalog:
 
     @classmethod
     def load(cls, dialects: DialectSet, extra_dirs: Iterable[Path] = ()) -> Catalog:
-        paths = sorted(builtin_dir("catalog").glob("*.yaml"))
-        for directory in extra_dirs:
-            if not directory.is_dir():
-                raise DialectError(f"{directory}: not a directory of catalog entries")
-            paths += sorted(directory.glob("*.yaml"))
-        return cls(((p, load_entry(p)) for p in paths), dialects)
+        return cls(((p, load_entry(p)) for p in yaml_files("catalog", extra_dirs)), dialects)
 
     def __iter__(self) -> Any:
         return iter(self.by_id.values())

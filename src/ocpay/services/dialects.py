@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import fastjsonschema
 import yaml
@@ -279,18 +279,36 @@ def load_yaml(path: Path) -> Any:
         raise DialectError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
 
 
-def load_dialect(path: Path) -> Dialect:
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_model(path: Path, model: type[M], what: str) -> M:
+    """Read a YAML file into a model; any problem becomes a DialectError naming the file and the place."""
     data = load_yaml(path)
     if not isinstance(data, dict):
-        raise DialectError(f"{path}: a dialect file is a mapping (id, title, messages, ...)")
+        raise DialectError(f"{path}: {what}")
     try:
-        return Dialect.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise DialectError(describe_validation_error(str(path), exc)) from None
 
 
+def load_dialect(path: Path) -> Dialect:
+    return load_model(path, Dialect, "a dialect file is a mapping (id, title, messages, ...)")
+
+
 def builtin_dir(kind: str) -> Path:
     return Path(str(resources.files("ocpay") / kind))
+
+
+def yaml_files(kind: str, extra_dirs: Iterable[Path]) -> list[Path]:
+    """The built-in files of a kind ("dialects", "catalog"), then those of the operator's directories."""
+    paths = sorted(builtin_dir(kind).glob("*.yaml"))
+    for directory in extra_dirs:
+        if not directory.is_dir():
+            raise DialectError(f"{directory}: not a directory of {kind} files")
+        paths += sorted(directory.glob("*.yaml"))
+    return paths
 
 
 class DialectSet:
@@ -310,12 +328,7 @@ class DialectSet:
 
     @classmethod
     def load(cls, extra_dirs: Iterable[Path] = ()) -> DialectSet:
-        paths = sorted(builtin_dir("dialects").glob("*.yaml"))
-        for directory in extra_dirs:
-            if not directory.is_dir():
-                raise DialectError(f"{directory}: not a directory of dialect files")
-            paths += sorted(directory.glob("*.yaml"))
-        return cls((path, load_dialect(path)) for path in paths)
+        return cls((path, load_dialect(path)) for path in yaml_files("dialects", extra_dirs))
 
     def __iter__(self) -> Any:
         return iter(self.by_id.values())

@@ -205,23 +205,8 @@ class Sessions:
 
     async def meter_values(self, station_id: str, report: MeterReport) -> None:
         """Through the journal: no read first, the session is found by its transaction id in SQL."""
-        writes = [
-            Write(
-                INSERT_METER_VALUE,
-                {
-                    "station_id": station_id,
-                    "transaction_id": report.transaction_id,
-                    "evse_id": report.evse_id,
-                    "at": x.timestamp,
-                    "measurand": x.measurand,
-                    "value": x.value,
-                    "unit": x.unit,
-                    "phase": x.phase,
-                    "context": x.context,
-                },
-            )
-            for x in report.samples
-        ]
+        where = {"station_id": station_id, "transaction_id": report.transaction_id, "evse_id": report.evse_id}
+        writes = [Write(INSERT_METER_VALUE, {**where, **_sample_values(x)}) for x in report.samples]
         readings = _energy_readings(report.samples)
         if report.transaction_id is not None and readings:
             params = {"station_id": station_id, "transaction_id": report.transaction_id}
@@ -317,19 +302,21 @@ def _add_samples(
     samples: Iterable[MeterSample],
 ) -> None:
     s.add_all(
-        MeterValueRecord(
-            station_id=station_id,
-            session_id=session_id,
-            evse_id=evse_id,
-            at=x.timestamp,
-            measurand=x.measurand,
-            value=x.value,
-            unit=x.unit,
-            phase=x.phase,
-            context=x.context,
-        )
+        MeterValueRecord(station_id=station_id, session_id=session_id, evse_id=evse_id, **_sample_values(x))
         for x in samples
     )
+
+
+def _sample_values(sample: MeterSample) -> dict[str, Any]:
+    """The columns of a meter value row that come from the sample itself."""
+    return {
+        "at": sample.timestamp,
+        "measurand": sample.measurand,
+        "value": sample.value,
+        "unit": sample.unit,
+        "phase": sample.phase,
+        "context": sample.context,
+    }
 
 
 def session_summary(session: ChargingSession) -> dict[str, Any]:
