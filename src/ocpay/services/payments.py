@@ -101,6 +101,11 @@ class Payments:
         self._issued: dict[str, dict[str, str]] = {}  # station -> CSMS-issued id token -> dialect
         self._validators: dict[tuple[str, str], Callable[[Any], Any]] = {}
         self._claims: dict[tuple[str, str], list[tuple[Dialect, Message, dict[str, Any]]]] = {}
+        self._carriers: dict[str, list[tuple[Dialect, Message]]] = {}  # action -> customData messages on it
+        for dialect in dialects:
+            for message in dialect.messages:
+                if message.kind == "custom_data" and message.direction == "to_csms" and message.action:
+                    self._carriers.setdefault(message.action, []).append((dialect, message))
 
     # -- start-up --------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -294,11 +299,13 @@ class Payments:
 
     # -- observing standard messages ---------------------------------------------------------------
     def observes(self, action: str) -> bool:
-        return action in _OBSERVED
+        return action in _OBSERVED or action in self._carriers
 
     async def observe(
         self, station_id: str, version: str, action: str, payload: dict[str, Any], reply: dict[str, Any]
     ) -> dict[str, Any]:
+        if action in self._carriers and isinstance(payload.get("customData"), dict):
+            await self._custom_data(station_id, action, payload)
         if action == "BootNotification":
             if reply.get("status") == "Accepted":
                 station = payload.get("chargingStation") or {}
@@ -337,6 +344,27 @@ class Payments:
             return await self._trigger(station_id, version, trigger, session, action, reply)
         return reply
 
+    async def _custom_data(self, station_id: str, action: str, payload: dict[str, Any]) -> None:
+        """A `customData` object a dialect claims on a standard message (2.x), read like a custom message.
+
+        It belongs to the carrier's transaction unless its own data names one.
+        """
+        custom_data = payload["customData"]
+        binding = self._bindings.get(station_id)
+        vendor_id = custom_data.get("vendorId")
+        claims = []
+        for dialect, message in self._carriers[action]:
+            params = binding.params if binding and binding.dialect is dialect else dialect.parameter_defaults()
+            if dialect.resolve(message.vendor_id, params) == vendor_id:
+                if binding is not None and binding.dialect is dialect:
+                    claims = [(dialect, message, params)]
+                    break
+                claims.append((dialect, message, params))
+        if len({d.id for d, _, _ in claims}) == 1:
+            dialect, message, params = claims[0]
+            carrier = {"transaction_id": _get(payload, "transactionInfo.transactionId") or payload.get("transactionId")}
+            await self._receive(station_id, dialect, message, params, custom_data, carrier)
+
     async def _observe_event(self, station_id: str, session: ChargingSession | None, payload: dict[str, Any]) -> None:
         """Payment facts inside a standard TransactionEvent (2.1 transactionLimit.maxCost, LimitSet)."""
         if session is None or session.dialect is None:
@@ -356,7 +384,13 @@ class Payments:
 
     # -- receiving -----------------------------------------------------------------------------------
     async def _receive(
-        self, station_id: str, dialect: Dialect, message: Message, params: dict[str, Any], data: Any
+        self,
+        station_id: str,
+        dialect: Dialect,
+        message: Message,
+        params: dict[str, Any],
+        data: Any,
+        carrier: dict[str, Any] | None = None,
     ) -> Received | None:
         """Validate, map to a payment event, store it on its session. None: the data broke the dialect."""
         if message.schema_ is not None:
@@ -371,6 +405,9 @@ class Payments:
         for name, default in message.defaults.items():
             if fields.get(name) is None:
                 fields[name] = dialect.resolve(default, params)
+        for name, value in (carrier or {}).items():  # what the standard message around it says
+            if fields.get(name) is None:
+                fields[name] = value
         kind = message.event or message.event_by_status.get(str(fields.get("status")))
         received = Received(fields=fields, kind=kind, amount=_amount(fields.get("amount"), message.amount_scale))
         if fields.get("reference") is not None:
