@@ -166,7 +166,7 @@ class Gateway:
         if station_id is None:
             return ws.respond(HTTPStatus.NOT_FOUND, "OCPP endpoint is /ocpp/{station_id}\n")
         password = _basic_password(request.headers.get("Authorization"), station_id)
-        status, reason = await self.handler.admit(station_id, password, _has_client_cert(ws))
+        status, reason = await self.handler.admit(station_id, password, _certified(ws, station_id))
         if status == 101:
             return None
         response = ws.respond(status, f"{reason}\n")
@@ -267,7 +267,11 @@ def _basic_password(header: str | None, station_id: str) -> str | None:
     return password if user == station_id else None
 
 
-def _has_client_cert(ws: ServerConnection) -> bool:
-    """Security profile 3: the TLS layer already verified the certificate against our CA."""
+def _certified(ws: ServerConnection, station_id: str) -> bool:
+    """Security profile 3: a client certificate our CA signed (TLS checked that) whose CN is this station."""
     ssl_object = ws.transport.get_extra_info("ssl_object") if ws.transport else None
-    return bool(ssl_object and ssl_object.getpeercert())
+    certificate = ssl_object.getpeercert() if ssl_object else None
+    if not certificate:
+        return False
+    names = [value for rdn in certificate.get("subject", ()) for key, value in rdn if key == "commonName"]
+    return station_id in names
