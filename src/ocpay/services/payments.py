@@ -57,6 +57,7 @@ class Binding:
     dialect: Dialect
     params: dict[str, Any]
     entry_id: str | None
+    bound: bool = False  # by the operator: matching at boot leaves it alone
 
 
 @dataclass(slots=True)
@@ -122,7 +123,9 @@ class Payments:
             if token is not None:
                 self._issued.setdefault(station_id, {})[token] = dialect_id
         for station in stations:
-            self._set_binding(station.id, station.integration, station.integration_params or {})
+            self._set_binding(
+                station.id, station.integration, station.integration_params or {}, station.integration_bound
+            )
         for dialect in self.dialects:
             self._claim(dialect, dialect.parameter_defaults())
         for entry in self.catalog:
@@ -156,14 +159,16 @@ class Payments:
     def binding(self, station_id: str) -> Binding | None:
         return self._bindings.get(station_id)
 
-    def _set_binding(self, station_id: str, entry_id: str | None, params: dict[str, Any]) -> Binding | None:
+    def _set_binding(
+        self, station_id: str, entry_id: str | None, params: dict[str, Any], bound: bool = False
+    ) -> Binding | None:
         entry = self.catalog.get(entry_id) if entry_id else None
         dialect = self.dialects.get(entry.dialect) if entry and entry.dialect else None
         if entry is None or dialect is None:
             self._bindings.pop(station_id, None)
             return None
         merged = {**dialect.parameter_defaults(), **entry.parameters, **params}
-        binding = self._bindings[station_id] = Binding(dialect, merged, entry.id)
+        binding = self._bindings[station_id] = Binding(dialect, merged, entry.id, bound)
         self._claim(dialect, merged)
         return binding
 
@@ -185,11 +190,17 @@ class Payments:
                 raise LookupError(f"no station {station_id}")
             station.integration, station.integration_bound = entry_id, True
             station.integration_params = dict(params or {})
-        binding = self._set_binding(station_id, entry_id, params or {})
+        binding = self._set_binding(station_id, entry_id, params or {}, bound=True)
         assert binding is not None
         return binding
 
     async def _match_at_boot(self, station_id: str, vendor: str, model: str) -> None:
+        binding = self._bindings.get(station_id)
+        if binding is not None and binding.bound:
+            return
+        entry = self.catalog.match(vendor, model)
+        if (binding.entry_id if binding else None) == (entry.id if entry else None):
+            return  # the usual boot: nothing changes, nothing to write
         async with self.db.write() as s:
             station = await s.get(Station, station_id)
             if station is None or station.integration_bound:

@@ -10,15 +10,21 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from ocpay.ocpp.model import BootInfo, BootReply, ConnectorStatus, ReportedVariable, StationNotice, now
 from ocpay.ocpp.ports import Admission
 from ocpay.services.redaction import mask
 from ocpay.store.db import Database
 from ocpay.store.journal import Write
-from ocpay.store.models import BootRecord, Connector, Station, StationNoticeRecord, StationSetting
-from ocpay.store.statements import STATION_CONNECTED, STATION_DISCONNECTED, TOUCH_STATION, UPSERT_CONNECTOR
+from ocpay.store.models import Connector, Station, StationNoticeRecord, StationSetting
+from ocpay.store.statements import (
+    INSERT_BOOT_RECORD,
+    STATION_BOOTED,
+    STATION_CONNECTED,
+    STATION_DISCONNECTED,
+    TOUCH_STATION,
+    UPSERT_CONNECTOR,
+)
 
 
 def hash_password(password: str) -> str:
@@ -165,23 +171,11 @@ class Stations:
     # -- StationPort ---------------------------------------------------------------------------
     async def boot(self, station_id: str, version: str, info: BootInfo) -> BootReply:
         moment = now()
-        async with self.db.write() as s:
-            station = await self._station(s, station_id)
-            station.vendor, station.model = info.vendor, info.model
-            station.serial, station.firmware = info.serial, info.firmware
-            station.ocpp_version, station.last_boot_at, station.last_seen_at = version, moment, moment
-            s.add(
-                BootRecord(
-                    station_id=station_id,
-                    at=moment,
-                    ocpp_version=version,
-                    vendor=info.vendor,
-                    model=info.model,
-                    serial=info.serial,
-                    firmware=info.firmware,
-                    reason=info.reason,
-                )
-            )
+        values = {"station_id": station_id, "version": version, "at": moment, "vendor": info.vendor,
+                  "model": info.model, "serial": info.serial, "firmware": info.firmware}  # fmt: skip
+        await self.db.journal.write(
+            Write(STATION_BOOTED, values), Write(INSERT_BOOT_RECORD, {**values, "reason": info.reason})
+        )
         return BootReply("Accepted", self.heartbeat_interval, moment)
 
     async def heartbeat(self, station_id: str) -> None:
@@ -231,13 +225,6 @@ class Stations:
                     variable.readonly,
                     moment,
                 )
-
-    @staticmethod
-    async def _station(s: AsyncSession, station_id: str) -> Station:
-        station = await s.get(Station, station_id)
-        if station is None:
-            raise UnknownStation(station_id)
-        return station
 
 
 def station_summary(station: Station) -> dict[str, Any]:

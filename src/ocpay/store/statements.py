@@ -13,6 +13,15 @@ STATION_CONNECTED = (
     "UPDATE stations SET connected = TRUE, ocpp_version = :version, last_seen_at = :at WHERE id = :station_id"
 )
 STATION_DISCONNECTED = "UPDATE stations SET connected = FALSE WHERE id = :station_id"
+STATION_BOOTED = """
+UPDATE stations SET vendor = :vendor, model = :model, serial = :serial, firmware = :firmware,
+    ocpp_version = :version, last_boot_at = :at, last_seen_at = :at
+WHERE id = :station_id
+"""
+INSERT_BOOT_RECORD = """
+INSERT INTO boot_history (station_id, at, ocpp_version, vendor, model, serial, firmware, reason)
+VALUES (:station_id, :at, :version, :vendor, :model, :serial, :firmware, :reason)
+"""
 
 # The session is found by its transaction id; samples outside a session keep session_id NULL.
 INSERT_METER_VALUE = """
