@@ -125,6 +125,7 @@ async def _run_2x_session(server: Running, station_id: str, version: str, call_m
         assert len(sessions) == 1
         session = sessions[0]
         assert session["transaction_id"] == "TX-42"
+        assert session["ocpp_version"] == version
         assert session["status"] == "completed"
         assert session["energy_wh"] == 12000
         assert session["stop_reason"] == "EVDisconnected"

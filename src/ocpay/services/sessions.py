@@ -162,7 +162,7 @@ class Sessions:
                 return None
             return await self._authorization(s, stop.id_token, self._card(station_id, stop.id_token))
 
-    async def transaction_event(self, station_id: str, event: TransactionEvent) -> TransactionEventReply:
+    async def transaction_event(self, station_id: str, version: str, event: TransactionEvent) -> TransactionEventReply:
         card = self._card(station_id, event.id_token)
         async with self.db.write() as s:
             session = await s.scalar(
@@ -177,7 +177,7 @@ class Sessions:
                     transaction_id=event.transaction_id,
                     status="active",
                     started_at=event.timestamp,
-                    ocpp_version="2.x",
+                    ocpp_version=version,
                 )
                 s.add(session)
                 await s.flush()

@@ -32,7 +32,7 @@ async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
         max_cost=Decimal(str(limit["maxCost"])) if "maxCost" in limit else None,
         samples=meter_samples(payload.get("meterValue") or [], ctx.version),
     )
-    reply = await ctx.ports.sessions.transaction_event(ctx.station_id, event)
+    reply = await ctx.ports.sessions.transaction_event(ctx.station_id, ctx.version, event)
     answer: dict[str, Any] = {}
     if reply.authorization is not None:
         answer["idTokenInfo"] = id_token_info(reply.authorization)
