@@ -356,7 +356,7 @@ async def test_the_api_token_guards_api_but_not_health(tmp_path: Path) -> None:
         async with srv.http("s3cret") as api:
             response = await api.get("/api/stations")
             assert response.status_code == 200
-            assert response.json() == {"items": [], "offset": 0, "limit": 100}
+            assert response.json() == {"items": [], "offset": 0, "limit": 100, "total": 0}
 
 
 async def test_metrics_count_answered_calls(sqlite_server: Running) -> None:

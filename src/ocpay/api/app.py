@@ -1,45 +1,94 @@
-"""REST API (FastAPI): thin handlers over the services; OpenAPI at /openapi.json."""
+"""REST API (FastAPI): thin handlers over the services; OpenAPI at /openapi.json.
+
+Authentication: once `OCPAY_API_TOKEN` is set or one API token exists (`ocpay api-tokens add`), every
+endpoint but /healthz and /metrics needs `Authorization: Bearer <token>`; read-only tokens get 403 on
+every POST, PUT, PATCH and DELETE. Every error is JSON: {"detail": "<reason>"}. Every list is a page:
+{items, offset, limit, total}.
+"""
 
 from __future__ import annotations
 
-import hmac
-from datetime import datetime
+import asyncio
+import secrets
+from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ocpay import __version__
+from ocpay.api import queries
+from ocpay.api.commands import CommandIn, CommandName, CommandProblem
+from ocpay.api.commands import send as send_command
+from ocpay.api.console import LoginRequired, console_error, login_redirect
+from ocpay.api.console import create_router as console_router
 from ocpay.api.requests import create_router as requests_router
-from ocpay.gateway.server import CallFailed, CallTimeout, Gateway, StationOffline
-from ocpay.ocpp.commands import UnsupportedCommand
-from ocpay.ocpp.schemas import SchemaViolation
+from ocpay.gateway.server import Gateway
+from ocpay.services.api_tokens import OPEN, ApiTokens, Principal
+from ocpay.services.assessment import assess
 from ocpay.services.catalog import entry_summary
-from ocpay.services.commands import Commands, InvalidAnswer
 from ocpay.services.container import Services
 from ocpay.services.dialects import dialect_summary
+from ocpay.services.documents import DocumentError, recorded_documentation
 from ocpay.services.exports import export_csv, export_sessions
 from ocpay.services.sessions import IdTokenExists, session_summary
 from ocpay.services.stations import StationExists, UnknownStation, station_summary
 
 _bearer = HTTPBearer(auto_error=False)
-Offset = Annotated[int, Query(ge=0)]
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+MAX_ID = 2**31 - 1
+Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=1000)]
+StationId = Annotated[str, Path(min_length=1, max_length=48)]
+SessionId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """Times without an offset are UTC; every time is stored in UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time is out of range") from None
+
+
+UtcTime = Annotated[datetime, AfterValidator(_utc)]
+
+
+class ErrorOut(BaseModel):
+    detail: str = Field(description="why the request failed")
 
 
 class Page(BaseModel):
     items: list[dict[str, Any]]
     offset: int
     limit: int
+    total: int
 
 
 class StationIn(BaseModel):
     id: str = Field(min_length=1, max_length=48, pattern=r"^[^/\s]+$")
     password: str | None = Field(default=None, min_length=16, max_length=40)  # OCPP: 16-40 characters
-    integration: str | None = None
+    integration: str | None = Field(default=None, max_length=100)
+
+
+class StationPatch(BaseModel):
+    """Change what is given: `password` (null removes it), or the catalog `integration` with its `params`."""
+
+    password: str | None = Field(default=None, min_length=16, max_length=40)
+    integration: str | None = Field(default=None, min_length=1, max_length=100, description="catalog entry id")
+    params: dict[str, Any] | None = None
 
 
 class PasswordIn(BaseModel):
@@ -48,15 +97,15 @@ class PasswordIn(BaseModel):
 
 class IdTokenIn(BaseModel):
     value: str = Field(min_length=1, max_length=255)
-    type: str = "Central"
+    type: str = Field(default="Central", min_length=1, max_length=20)
     status: Literal["Accepted", "Blocked", "Expired", "Invalid"] = "Accepted"
-    expires_at: datetime | None = None
-    parent_id: str | None = None
-    note: str | None = None
+    expires_at: UtcTime | None = None
+    parent_id: str | None = Field(default=None, max_length=255)
+    note: str | None = Field(default=None, max_length=255)
 
 
 class IntegrationIn(BaseModel):
-    entry: str = Field(description="catalog entry id")
+    entry: str = Field(description="catalog entry id", max_length=100)
     params: dict[str, Any] = {}
 
 
@@ -64,59 +113,69 @@ class PriceIn(BaseModel):
     """The ad hoc price a station shows (OCA cost messages); the terminal charges with the station's tariff."""
 
     currency: str = Field(pattern=r"^[A-Z]{3}$")
-    kwh_price: Decimal = Field(ge=0)
-    hour_price: Decimal = Field(default=Decimal(0), ge=0)
-    flat_fee: Decimal = Field(default=Decimal(0), ge=0)
-    idle_hour_price: Decimal | None = Field(default=None, ge=0)
-    idle_grace_minutes: int | None = Field(default=None, ge=0)
+    kwh_price: Decimal = Field(ge=0, lt=1_000_000, decimal_places=4)
+    hour_price: Decimal = Field(default=Decimal(0), ge=0, lt=1_000_000, decimal_places=4)
+    flat_fee: Decimal = Field(default=Decimal(0), ge=0, lt=1_000_000, decimal_places=4)
+    idle_hour_price: Decimal | None = Field(default=None, ge=0, lt=1_000_000, decimal_places=4)
+    idle_grace_minutes: int | None = Field(default=None, ge=0, le=100_000)
     price_text: str | None = Field(default=None, max_length=500)
 
 
-class CommandIn(BaseModel):
-    """Arguments of a command; each command reads the ones it needs."""
-
-    id_token: str | None = None
-    evse_id: int | None = None
-    connector_id: int = 1
-    transaction_id: str | None = None
-    hard: bool = False
-    key: str | None = None
-    value: str | None = None
-    keys: list[str] = []
-    message: str | None = None
-    vendor_id: str | None = None
-    message_id: str | None = None
-    data: Any = None
-    operative: bool = True
-    timeout: float | None = Field(default=None, gt=0, le=120)
-
-
-CommandName = Literal[
-    "remote-start",
-    "remote-stop",
-    "reset",
-    "set-configuration",
-    "get-configuration",
-    "trigger-message",
-    "data-transfer",
-    "unlock-connector",
-    "change-availability",
-]
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "no valid API token"},
+    403: {"model": ErrorOut, "description": "a read-only token cannot change anything"},
+    404: {"model": ErrorOut, "description": "not found"},
+    422: {"model": ErrorOut, "description": "invalid input"},
+}
 
 
 def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
     app = FastAPI(title="ocpay", version=__version__, description="OCPP central system for payment-terminal chargers")
+    tokens = ApiTokens(services.db, services.settings.api_token)
+    app.state.services = services
+    app.state.tokens = tokens
+    app.state.gateway = gateway
 
-    async def require_token(
+    async def principal(
+        request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    ) -> None:
-        expected = services.settings.api_token
-        if not expected:
-            return
-        if credentials is None or not hmac.compare_digest(credentials.credentials.encode(), expected.encode()):
-            raise HTTPException(401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+    ) -> Principal:
+        if not await tokens.auth_required():
+            who = OPEN
+        else:
+            found = await tokens.check(credentials.credentials) if credentials is not None else None
+            if found is None:
+                raise HTTPException(401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+            who = found
+        if request.method in WRITES and not who.can_write:
+            raise HTTPException(403, f"API token {who.name} is read-only")
+        request.state.principal = who
+        return who
 
-    api = APIRouter(prefix="/api", dependencies=[Depends(require_token)])
+    api = APIRouter(prefix="/api", dependencies=[Depends(principal)], responses=_ERRORS)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        if request.url.path.startswith("/console") and not request.query_params.get("fragment"):
+            return await console_error(request, exc.status_code, detail)
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path.startswith("/console"):
+            return await console_error(request, 422, _reason(exc))
+        return JSONResponse({"detail": _reason(exc)}, status_code=422)
+
+    app.add_exception_handler(LoginRequired, login_redirect)
+
+    @app.exception_handler(UnknownStation)
+    async def unknown_station(_request: Request, exc: UnknownStation) -> Response:
+        return JSONResponse({"detail": f"no station {exc}"}, status_code=404)
+
+    @app.exception_handler(CommandProblem)
+    async def command_problem(_request: Request, exc: CommandProblem) -> Response:
+        return JSONResponse({"detail": exc.reason}, status_code=exc.status)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, Any]:
@@ -128,15 +187,17 @@ def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
 
     @app.get("/metrics", tags=["health"], response_class=Response)
     async def metrics() -> Response:
+        """Prometheus metrics: counts and timings only, no identifiers; open like /healthz for scrapers."""
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     # -- stations ------------------------------------------------------------------------------
     @api.get("/stations", tags=["stations"])
     async def list_stations(offset: Offset = 0, limit: Limit = 100) -> Page:
         stations = await services.stations.all(offset=offset, limit=limit)
-        return Page(items=[station_summary(x) for x in stations], offset=offset, limit=limit)
+        total = await queries.count_stations(services)
+        return Page(items=[station_summary(x) for x in stations], offset=offset, limit=limit, total=total)
 
-    @api.post("/stations", tags=["stations"], status_code=201)
+    @api.post("/stations", tags=["stations"], status_code=201, responses={409: {"model": ErrorOut}})
     async def add_station(body: StationIn) -> dict[str, Any]:
         try:
             station = await services.stations.add(body.id, password=body.password, integration=body.integration)
@@ -145,36 +206,54 @@ def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
         return station_summary(station)
 
     @api.get("/stations/{station_id}", tags=["stations"])
-    async def show_station(station_id: str) -> dict[str, Any]:
-        station = await services.stations.get(station_id)
-        if station is None:
+    async def show_station(station_id: StationId) -> dict[str, Any]:
+        return await _station_detail(services, station_id)
+
+    @api.patch("/stations/{station_id}", tags=["stations"])
+    async def update_station(station_id: StationId, body: StationPatch) -> dict[str, Any]:
+        """Change the station's password (null removes it) and/or bind it to a catalog entry."""
+        if await services.stations.get(station_id) is None:
             raise HTTPException(404, f"no station {station_id}")
-        detail = station_summary(station)
-        detail["connectors"] = [_connector(x) for x in await services.stations.connectors(station_id)]
-        detail["settings"] = {x.key: x.value for x in await services.stations.settings(station_id)}
-        binding = services.payments.binding(station_id)
-        detail["dialect"] = binding.dialect.id if binding else None
-        detail["integration_params"] = binding.params if binding else {}
-        detail["payment_events"] = [_event(x) for x in await services.payments.station_events(station_id, 20)]
-        return detail
+        given = body.model_fields_set
+        if not given & {"password", "integration", "params"}:
+            raise HTTPException(422, "give password, integration or params")
+        if "params" in given and "integration" not in given:
+            raise HTTPException(422, "params go with integration")
+        if "integration" in given:
+            if body.integration is None:
+                raise HTTPException(422, "integration is a catalog entry id")
+            await _bind(services, station_id, body.integration, body.params or {})
+        if "password" in given:
+            await services.stations.set_password(station_id, body.password)
+        return await _station_detail(services, station_id)
+
+    @api.post("/stations/{station_id}/credentials", tags=["stations"])
+    async def new_credentials(station_id: StationId) -> dict[str, Any]:
+        """Generate a new Basic-auth password for the station (security profiles 1-2); shown once, stored hashed."""
+        password = secrets.token_urlsafe(24)[:32]
+        try:
+            await services.stations.set_password(station_id, password)
+        except UnknownStation:
+            raise HTTPException(404, f"no station {station_id}") from None
+        return {"station_id": station_id, "username": station_id, "password": password}
+
+    @api.get("/stations/{station_id}/health", tags=["stations"])
+    async def station_health(
+        station_id: StationId,
+        window: Annotated[int, Query(ge=1, le=1000, description="card sessions to consider")] = 20,
+    ) -> dict[str, Any]:
+        """Integration health: configuration as expected, last card session, failure rate."""
+        health = await queries.station_health(services, station_id, window)
+        if health is None:
+            raise HTTPException(404, f"no station {station_id}")
+        return health
 
     @api.put("/stations/{station_id}/integration", tags=["stations"])
-    async def bind_integration(station_id: str, body: IntegrationIn) -> dict[str, Any]:
-        try:
-            binding = await services.payments.bind(station_id, body.entry, body.params)
-        except LookupError as exc:
-            raise HTTPException(404, str(exc)) from None
-        except ValueError as exc:
-            raise HTTPException(422, str(exc)) from None
-        return {
-            "station_id": station_id,
-            "entry": binding.entry_id,
-            "dialect": binding.dialect.id,
-            "params": binding.params,
-        }
+    async def bind_integration(station_id: StationId, body: IntegrationIn) -> dict[str, Any]:
+        return await _bind(services, station_id, body.entry, body.params)
 
     @api.put("/stations/{station_id}/price", tags=["stations"])
-    async def set_price(station_id: str, body: PriceIn) -> dict[str, Any]:
+    async def set_price(station_id: StationId, body: PriceIn) -> dict[str, Any]:
         try:
             await services.payments.set_price(station_id, **body.model_dump())
         except LookupError as exc:
@@ -182,59 +261,76 @@ def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
         return {"station_id": station_id, **body.model_dump(mode="json")}
 
     @api.put("/stations/{station_id}/password", tags=["stations"], status_code=204)
-    async def set_password(station_id: str, body: PasswordIn) -> None:
+    async def set_password(station_id: StationId, body: PasswordIn) -> None:
         try:
             await services.stations.set_password(station_id, body.password)
         except UnknownStation:
             raise HTTPException(404, f"no station {station_id}") from None
 
     @api.delete("/stations/{station_id}", tags=["stations"], status_code=204)
-    async def remove_station(station_id: str) -> None:
+    async def remove_station(station_id: StationId) -> None:
         if not await services.stations.remove(station_id):
             raise HTTPException(404, f"no station {station_id}")
 
     @api.get("/stations/{station_id}/connectors", tags=["stations"])
-    async def list_connectors(station_id: str) -> list[dict[str, Any]]:
+    async def list_connectors(station_id: StationId) -> list[dict[str, Any]]:
+        """Every connector of the station (a handful: not paged)."""
         return [_connector(x) for x in await services.stations.connectors(station_id)]
 
     @api.get("/stations/{station_id}/notices", tags=["stations"])
-    async def list_notices(station_id: str, limit: Limit = 50) -> list[dict[str, Any]]:
+    async def list_notices(station_id: StationId, limit: Limit = 50) -> list[dict[str, Any]]:
+        """The latest notices, newest first (firmware, security, rejected dialect messages, ...)."""
         return [
             {"kind": x.kind, "status": x.status, "at": x.at, "detail": x.detail}
             for x in await services.stations.notices(station_id, limit)
         ]
 
-    @api.post("/stations/{station_id}/commands/{command}", tags=["commands"])
-    async def send_command(station_id: str, command: CommandName, body: CommandIn) -> dict[str, Any]:
-        if services.commands is None:
-            raise HTTPException(503, "this process holds no station connections")
-        try:
-            answer = await _run_command(services.commands, station_id, command, body)
-        except StationOffline:
-            raise HTTPException(409, f"station {station_id} is not connected") from None
-        except CallTimeout as exc:
-            raise HTTPException(504, str(exc)) from None
-        except CallFailed as exc:
-            raise HTTPException(502, f"station answered {exc.code}: {exc.description}") from None
-        except InvalidAnswer as exc:
-            raise HTTPException(502, str(exc)) from None
-        except (SchemaViolation, UnsupportedCommand, ValueError) as exc:
-            raise HTTPException(422, str(exc)) from None
-        return {"station_id": station_id, "command": command, "answer": answer}
+    # -- commands ------------------------------------------------------------------------------
+    @api.post(
+        "/stations/{station_id}/commands/{command}",
+        tags=["commands"],
+        responses={409: {"model": ErrorOut}, 502: {"model": ErrorOut}, 503: {"model": ErrorOut}},
+    )
+    async def send(
+        station_id: StationId, command: CommandName, body: CommandIn, request: Request, response: Response
+    ) -> dict[str, Any]:
+        """Send a command; the answer is returned and kept in the command log (its URL in `Location`)."""
+        result = await send_command(services, station_id, command, body, request.state.principal.name)
+        command_id = result.pop("command_id", None)
+        if command_id is not None:
+            response.headers["Location"] = f"/api/commands/{command_id}"
+        return result
+
+    @api.get("/commands", tags=["commands"])
+    async def list_commands(
+        station_id: Annotated[str | None, Query(max_length=48)] = None, offset: Offset = 0, limit: Limit = 100
+    ) -> Page:
+        """Commands sent to stations with their results, newest first."""
+        items, total = await queries.commands(services, station_id=station_id, offset=offset, limit=limit)
+        return Page(items=items, offset=offset, limit=limit, total=total)
+
+    @api.get("/commands/{command_id}", tags=["commands"])
+    async def show_command(command_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> dict[str, Any]:
+        found = await queries.command(services, command_id)
+        if found is None:
+            raise HTTPException(404, f"no command {command_id}")
+        return found
 
     # -- sessions ------------------------------------------------------------------------------
     @api.get("/sessions", tags=["sessions"])
     async def list_sessions(
-        station_id: str | None = None,
+        station_id: Annotated[str | None, Query(max_length=48)] = None,
         status: Literal["active", "completed"] | None = None,
-        since: datetime | None = None,
+        since: Annotated[datetime | None, Query(description="started at or after (ISO 8601; UTC if no offset)")] = None,
         offset: Offset = 0,
         limit: Limit = 100,
     ) -> Page:
+        since = _query_time(since, "since")
         sessions = await services.sessions.all(
             station_id=station_id, status=status, since=since, offset=offset, limit=limit
         )
-        return Page(items=[session_summary(x) for x in sessions], offset=offset, limit=limit)
+        total = await queries.count_sessions(services, station_id=station_id, status=status, since=since)
+        return Page(items=[session_summary(x) for x in sessions], offset=offset, limit=limit, total=total)
 
     @api.get("/sessions/export", tags=["sessions"], response_model=None)
     async def export(
@@ -243,7 +339,9 @@ def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
         until: datetime | None = None,
     ) -> Response | dict[str, Any]:
         """Completed sessions, terminal-paid kept apart from those the CSMS bills."""
-        exported = await export_sessions(services.db, since=since, until=until)
+        exported = await export_sessions(
+            services.db, since=_query_time(since, "since"), until=_query_time(until, "until")
+        )
         if format == "csv":
             return Response(
                 export_csv(exported),
@@ -253,7 +351,7 @@ def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
         return exported
 
     @api.get("/sessions/{session_id}", tags=["sessions"])
-    async def show_session(session_id: int) -> dict[str, Any]:
+    async def show_session(session_id: SessionId) -> dict[str, Any]:
         session = await services.sessions.get(session_id)
         if session is None:
             raise HTTPException(404, f"no session {session_id}")
@@ -268,10 +366,11 @@ def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
     # -- id tokens -----------------------------------------------------------------------------
     @api.get("/id-tokens", tags=["id tokens"])
     async def list_id_tokens(offset: Offset = 0, limit: Limit = 100) -> Page:
-        tokens = await services.sessions.id_tokens(offset=offset, limit=limit)
-        return Page(items=[_id_token(x) for x in tokens], offset=offset, limit=limit)
+        found = await services.sessions.id_tokens(offset=offset, limit=limit)
+        total = await queries.count_id_tokens(services)
+        return Page(items=[_id_token(x) for x in found], offset=offset, limit=limit, total=total)
 
-    @api.post("/id-tokens", tags=["id tokens"], status_code=201)
+    @api.post("/id-tokens", tags=["id tokens"], status_code=201, responses={409: {"model": ErrorOut}})
     async def add_id_token(body: IdTokenIn) -> dict[str, Any]:
         try:
             token = await services.sessions.add_id_token(**body.model_dump())
@@ -281,27 +380,26 @@ def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
 
     # -- custom messages -----------------------------------------------------------------------
     @api.get("/unrecognised-messages", tags=["custom messages"])
-    async def list_unrecognised(station_id: str | None = None, offset: Offset = 0, limit: Limit = 100) -> Page:
+    async def list_unrecognised(
+        station_id: Annotated[str | None, Query(max_length=48)] = None, offset: Offset = 0, limit: Limit = 100
+    ) -> Page:
         records = await services.custom.unrecognised(station_id=station_id, offset=offset, limit=limit)
-        items = [
-            {
-                "station_id": x.station_id,
-                "ocpp_version": x.ocpp_version,
-                "vendor_id": x.vendor_id,
-                "message_id": x.message_id or None,
-                "first_seen_at": x.first_seen_at,
-                "last_seen_at": x.last_seen_at,
-                "count": x.count,
-                "sample": x.sample,
-            }
-            for x in records
-        ]
-        return Page(items=items, offset=offset, limit=limit)
+        total = await queries.count_unrecognised(services, station_id)
+        return Page(items=[unrecognised_summary(x) for x in records], offset=offset, limit=limit, total=total)
+
+    @api.post("/unrecognised-messages/assess", tags=["custom messages"])
+    async def assess_unrecognised(
+        station_id: Annotated[str, Query(min_length=1, max_length=48)],
+        terminal: Annotated[str | None, Query(max_length=200, description='"MAKER MODEL" of the terminal')] = None,
+    ) -> dict[str, Any]:
+        """Assess the custom messages recorded for a station: supported, compatible, or needs development."""
+        return await assess_recorded(services, station_id, terminal)
 
     # -- dialects and catalog --------------------------------------------------------------------
     @api.get("/dialects", tags=["dialects"])
-    async def list_dialects() -> list[dict[str, Any]]:
-        return [dialect_summary(d) for d in services.dialects]
+    async def list_dialects(offset: Offset = 0, limit: Limit = 100) -> Page:
+        every = [dialect_summary(d) for d in services.dialects]
+        return Page(items=every[offset : offset + limit], offset=offset, limit=limit, total=len(every))
 
     @api.get("/dialects/{dialect_id}", tags=["dialects"])
     async def show_dialect(dialect_id: str) -> dict[str, Any]:
@@ -311,8 +409,9 @@ def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
         return dialect.model_dump(mode="json", by_alias=True)
 
     @api.get("/catalog", tags=["catalog"])
-    async def list_catalog() -> list[dict[str, Any]]:
-        return [entry_summary(e) for e in services.catalog]
+    async def list_catalog(offset: Offset = 0, limit: Limit = 100) -> Page:
+        every = [entry_summary(e) for e in services.catalog]
+        return Page(items=every[offset : offset + limit], offset=offset, limit=limit, total=len(every))
 
     @api.get("/catalog/{entry_id}", tags=["catalog"])
     async def show_catalog_entry(entry_id: str) -> dict[str, Any]:
@@ -321,56 +420,86 @@ def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
             raise HTTPException(404, f"no catalog entry {entry_id}")
         return {"title": entry.title, **entry.model_dump(mode="json")}
 
-    @app.exception_handler(UnknownStation)
-    async def unknown_station(_request: Request, exc: UnknownStation) -> Response:
-        return Response(f'{{"detail": "no station {exc}"}}', status_code=404, media_type="application/json")
-
     api.include_router(requests_router(services))  # integration requests, behind the same token
     app.include_router(api)
+
+    app.include_router(console_router(services, tokens, gateway))
+    app.mount("/console/static", StaticFiles(directory=FilePath(__file__).parent / "static"), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> Response:
+        return RedirectResponse("/console/", status_code=303)
+
     return app
 
 
-async def _run_command(commands: Commands, station_id: str, command: str, body: CommandIn) -> dict[str, Any]:
-    match command:
-        case "remote-start":
-            return await commands.remote_start(
-                station_id, _need(body.id_token, "id_token"), body.evse_id, timeout=body.timeout
-            )
-        case "remote-stop":
-            return await commands.remote_stop(
-                station_id, _need(body.transaction_id, "transaction_id"), timeout=body.timeout
-            )
-        case "reset":
-            return await commands.reset(station_id, body.hard, timeout=body.timeout)
-        case "set-configuration":
-            return await commands.set_configuration(
-                station_id, _need(body.key, "key"), _need(body.value, "value"), timeout=body.timeout
-            )
-        case "get-configuration":
-            return await commands.get_configuration(station_id, body.keys, timeout=body.timeout)
-        case "trigger-message":
-            return await commands.trigger_message(
-                station_id, _need(body.message, "message"), body.evse_id, timeout=body.timeout
-            )
-        case "data-transfer":
-            return await commands.data_transfer(
-                station_id, _need(body.vendor_id, "vendor_id"), body.message_id, body.data, timeout=body.timeout
-            )
-        case "unlock-connector":
-            return await commands.unlock_connector(
-                station_id, _need(body.evse_id, "evse_id"), body.connector_id, timeout=body.timeout
-            )
-        case "change-availability":
-            return await commands.change_availability(
-                station_id, body.evse_id or 0, body.operative, timeout=body.timeout
-            )
-    raise ValueError(f"unknown command {command}")
+async def _station_detail(services: Services, station_id: str) -> dict[str, Any]:
+    station = await services.stations.get(station_id)
+    if station is None:
+        raise HTTPException(404, f"no station {station_id}")
+    detail = station_summary(station)
+    detail["connectors"] = [_connector(x) for x in await services.stations.connectors(station_id)]
+    detail["settings"] = {x.key: x.value for x in await services.stations.settings(station_id)}
+    binding = services.payments.binding(station_id)
+    detail["dialect"] = binding.dialect.id if binding else None
+    detail["integration_params"] = binding.params if binding else {}
+    detail["payment_events"] = [_event(x) for x in await services.payments.station_events(station_id, 20)]
+    return detail
 
 
-def _need(value: Any, name: str) -> Any:
-    if value is None:
-        raise ValueError(f"{name} is required for this command")
-    return value
+async def _bind(services: Services, station_id: str, entry: str, params: dict[str, Any]) -> dict[str, Any]:
+    try:
+        binding = await services.payments.bind(station_id, entry, params)
+    except LookupError as exc:
+        raise HTTPException(404, str(exc)) from None
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return {
+        "station_id": station_id,
+        "entry": binding.entry_id,
+        "dialect": binding.dialect.id,
+        "params": binding.params,
+    }
+
+
+async def assess_recorded(services: Services, station_id: str, terminal: str | None = None) -> dict[str, Any]:
+    """The assessment of what a station sent that no dialect recognised (masked samples only)."""
+    try:
+        doc = await recorded_documentation(services.db, station_id)
+    except DocumentError as exc:
+        raise HTTPException(404, str(exc)) from None
+    result = await asyncio.to_thread(assess, doc, services.dialects, services.catalog, terminal=terminal)
+    return {"station_id": station_id, **result.to_json()}
+
+
+def _query_time(value: datetime | None, name: str) -> datetime | None:
+    try:
+        return _utc(value)
+    except ValueError:
+        raise HTTPException(422, f"{name}: the time is out of range") from None
+
+
+def _reason(exc: RequestValidationError) -> str:
+    """FastAPI's list of validation errors, said in one line: `body.password: too short; query.limit: ...`."""
+    parts = []
+    for error in exc.errors()[:5]:
+        where = ".".join(str(x) for x in error.get("loc", ()) if x != "body" or len(error.get("loc", ())) == 1)
+        parts.append(f"{where}: {error.get('msg', 'invalid')}" if where else str(error.get("msg", "invalid")))
+    return "; ".join(parts) or "invalid request"
+
+
+def unrecognised_summary(x: Any) -> dict[str, Any]:
+    return {
+        "id": x.id,
+        "station_id": x.station_id,
+        "ocpp_version": x.ocpp_version,
+        "vendor_id": x.vendor_id,
+        "message_id": x.message_id or None,
+        "first_seen_at": x.first_seen_at,
+        "last_seen_at": x.last_seen_at,
+        "count": x.count,
+        "sample": x.sample,
+    }
 
 
 def _connector(x: Any) -> dict[str, Any]:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ocpay.api import queries
 from ocpay.services.container import Services
 from ocpay.services.requests import FEATURE_STATUSES, STATUSES, RequestError, Upload
 
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=2**31 - 1)]
 Limit = Annotated[int, Query(ge=1, le=1000)]
+RequestId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 _FORM_OVERHEAD = 256 * 1024  # multipart boundaries, headers and the text fields
 
 
@@ -21,6 +23,7 @@ class RequestPage(BaseModel):
     items: list[dict[str, Any]]
     offset: int
     limit: int
+    total: int
 
 
 class DecisionIn(BaseModel):
@@ -118,10 +121,11 @@ def create_router(services: Services) -> APIRouter:
         if status is not None and status not in STATUSES:
             raise HTTPException(422, f"status is one of {', '.join(STATUSES)}")
         items = await workflow.all(status=status, offset=offset, limit=limit)
-        return RequestPage(items=items, offset=offset, limit=limit)
+        total = await queries.count_requests(services, status)
+        return RequestPage(items=items, offset=offset, limit=limit, total=total)
 
     @router.get("/requests/{request_id}")
-    async def show_request(request_id: int) -> dict[str, Any]:
+    async def show_request(request_id: RequestId) -> dict[str, Any]:
         """The request with its assessment, gaps, documents, history and feature request."""
         try:
             return await workflow.show(request_id)
@@ -129,7 +133,7 @@ def create_router(services: Services) -> APIRouter:
             raise HTTPException(exc.status, str(exc)) from None
 
     @router.post("/requests/{request_id}/decision")
-    async def decide_request(request_id: int, body: DecisionIn) -> dict[str, Any]:
+    async def decide_request(request_id: RequestId, body: DecisionIn) -> dict[str, Any]:
         """Override the verdict (with a note), reject (with a reason), or move the feature request."""
         try:
             return await workflow.decide(
@@ -152,6 +156,7 @@ def create_router(services: Services) -> APIRouter:
         if status is not None and status not in FEATURE_STATUSES:
             raise HTTPException(422, f"status is one of {', '.join(FEATURE_STATUSES)}")
         items = await workflow.feature_requests(status=status, offset=offset, limit=limit)
-        return RequestPage(items=items, offset=offset, limit=limit)
+        total = await queries.count_feature_requests(services, status)
+        return RequestPage(items=items, offset=offset, limit=limit, total=total)
 
     return router

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.markdown import Markdown
 from rich.table import Table
 
+from ocpay.cli.api_tokens import register as register_api_tokens
 from ocpay.cli.assess import register as register_assessment
 from ocpay.cli.requests import register as register_requests
 from ocpay.cli.simulate import register_commands as register_simulation
@@ -45,6 +46,7 @@ app.add_typer(db_app, name="db")
 register_simulation(app)
 register_assessment(app)
 register_requests(app)
+register_api_tokens(app)
 
 console = Console()
 T = TypeVar("T")

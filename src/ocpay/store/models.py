@@ -344,3 +344,36 @@ class FeatureRequest(Base):
     drafted_dialect: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    """An API token an operator or a script presents to the REST API and the console (not an id token).
+
+    Only a SHA-256 hash of the secret is stored: the secret is shown once, when the token is created.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(20))  # admin | read-only
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hint: Mapped[str] = mapped_column(String(16))  # the first characters of the secret, to recognise it
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class CommandRecord(Base):
+    """A command the CSMS sent a station through the API or the console, with its result."""
+
+    __tablename__ = "command_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"), index=True)
+    command: Mapped[str] = mapped_column(String(40))
+    arguments: Mapped[dict[str, Any]]  # masked
+    outcome: Mapped[str] = mapped_column(String(20))  # answered | offline | timeout | error | refused
+    answer: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # masked
+    error: Mapped[str | None] = mapped_column(String(500))
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime]

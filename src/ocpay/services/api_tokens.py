@@ -1,0 +1,174 @@
+"""API tokens: what operators and scripts present to the REST API and the console (never an id token).
+
+A token has a name and a role: `admin` may change things, `read-only` may only look. Only a SHA-256
+hash of the secret is stored (the secret is 32 random bytes, so a plain hash cannot be reversed);
+the secret itself is shown once, when the token is created. `OCPAY_API_TOKEN`, when set, is one
+more admin token that lives in the environment.
+
+The rule: authentication is required as soon as `OCPAY_API_TOKEN` is set or one API token exists
+(revoked ones do not count). With neither, the API and the console are open, as on a fresh install.
+
+The console keeps its login in a cookie signed with a key kept in the database; the cookie names
+the token, and every request checks that the token still exists and is not revoked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import func, select
+
+from ocpay.ocpp.model import now
+from ocpay.store.db import Database
+from ocpay.store.models import ApiToken, Secret
+
+Role = Literal["admin", "read-only"]
+ROLES: tuple[Role, ...] = ("admin", "read-only")
+PREFIX = "ocp_"
+ENV_TOKEN_NAME = "OCPAY_API_TOKEN"
+SESSION_SECONDS = 12 * 3600
+
+
+class ApiTokenError(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: the token's name and role (or nobody, when authentication is off)."""
+
+    name: str
+    role: Role
+    token_id: int | None = None  # None: the environment's token, or no authentication at all
+
+    @property
+    def can_write(self) -> bool:
+        return self.role == "admin"
+
+
+OPEN = Principal("anonymous", "admin")  # no token configured: everyone may do everything
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ApiTokens:
+    def __init__(self, db: Database, env_token: str | None = None) -> None:
+        self.db = db
+        self.env_token = env_token or None
+        self._session_key: bytes | None = None
+        self._key_lock = asyncio.Lock()
+
+    # -- management (the CLI) ----------------------------------------------------------------------
+    async def create(self, name: str, role: str) -> tuple[ApiToken, str]:
+        """A new token and its secret; the secret is not kept and cannot be shown again."""
+        name = name.strip()
+        if not name or len(name) > 100:
+            raise ApiTokenError("a token name is 1 to 100 characters")
+        if role not in ROLES:
+            raise ApiTokenError(f"role is one of {', '.join(ROLES)}")
+        secret = PREFIX + secrets.token_urlsafe(32)
+        async with self.db.write() as s:
+            if await s.scalar(select(ApiToken.id).where(ApiToken.name == name)) is not None:
+                raise ApiTokenError(f"an API token named {name!r} exists already")
+            token = ApiToken(name=name, role=role, secret_hash=hash_secret(secret), hint=secret[:8], created_at=now())
+            s.add(token)
+        return token, secret
+
+    async def all(self, *, include_revoked: bool = True) -> list[ApiToken]:
+        query = select(ApiToken).order_by(ApiToken.name)
+        if not include_revoked:
+            query = query.where(ApiToken.revoked_at.is_(None))
+        async with self.db.read() as s:
+            return list(await s.scalars(query))
+
+    async def revoke(self, name: str) -> bool:
+        async with self.db.write() as s:
+            token = await s.scalar(select(ApiToken).where(ApiToken.name == name))
+            if token is None or token.revoked_at is not None:
+                return False
+            token.revoked_at = now()
+        return True
+
+    # -- checks (the API and the console) --------------------------------------------------------------
+    async def auth_required(self) -> bool:
+        if self.env_token:
+            return True
+        async with self.db.read() as s:
+            count = await s.scalar(select(func.count()).select_from(ApiToken).where(ApiToken.revoked_at.is_(None)))
+        return bool(count)
+
+    async def check(self, secret: str) -> Principal | None:
+        """The principal a presented secret stands for, or None."""
+        if self.env_token and hmac.compare_digest(secret.encode(), self.env_token.encode()):
+            return Principal(ENV_TOKEN_NAME, "admin")
+        async with self.db.read() as s:
+            token = await s.scalar(select(ApiToken).where(ApiToken.secret_hash == hash_secret(secret)))
+        if token is None or token.revoked_at is not None:
+            return None
+        return Principal(token.name, token.role, token.id)  # type: ignore[arg-type]
+
+    # -- console sessions ----------------------------------------------------------------------------
+    async def session_cookie(self, principal: Principal, seconds: int = SESSION_SECONDS) -> str:
+        body: dict[str, Any] = {"i": principal.token_id, "e": int(time.time()) + seconds}
+        if principal.token_id is None:
+            body["h"] = self._env_fingerprint()
+        payload = base64.urlsafe_b64encode(json.dumps(body, separators=(",", ":")).encode()).decode()
+        return f"{payload}.{await self._sign(payload)}"
+
+    async def check_session(self, cookie: str) -> Principal | None:
+        payload, _, signature = cookie.partition(".")
+        if not payload or not hmac.compare_digest(signature.encode(), (await self._sign(payload)).encode()):
+            return None
+        try:
+            body = json.loads(base64.urlsafe_b64decode(payload.encode()))
+        except ValueError:
+            return None
+        if not isinstance(body, dict) or int(body.get("e", 0)) < time.time():
+            return None
+        token_id = body.get("i")
+        if token_id is None:
+            if self.env_token and hmac.compare_digest(str(body.get("h", "")), self._env_fingerprint()):
+                return Principal(ENV_TOKEN_NAME, "admin")
+            return None
+        async with self.db.read() as s:
+            token = await s.get(ApiToken, int(token_id))
+        if token is None or token.revoked_at is not None:
+            return None
+        return Principal(token.name, token.role, token.id)  # type: ignore[arg-type]
+
+    def _env_fingerprint(self) -> str:
+        return hashlib.sha256(b"ocpay-console:" + (self.env_token or "").encode()).hexdigest()[:32]
+
+    async def _sign(self, payload: str) -> str:
+        async with self._key_lock:
+            if self._session_key is None:
+                async with self.db.write() as s:
+                    secret = await s.get(Secret, "console_session_key")
+                    if secret is None:
+                        secret = Secret(name="console_session_key", value=secrets.token_hex(32))
+                        s.add(secret)
+                    value = secret.value
+                self._session_key = value.encode()
+        return hmac.new(self._session_key, payload.encode(), hashlib.sha256).hexdigest()
+
+
+def token_summary(token: ApiToken) -> dict[str, Any]:
+    """What may be shown of a token: never its secret or its hash."""
+    return {
+        "name": token.name,
+        "role": token.role,
+        "hint": token.hint + "...",
+        "created_at": token.created_at,
+        "revoked_at": token.revoked_at,
+        "active": token.revoked_at is None,
+    }
