@@ -25,13 +25,13 @@ from pydantic import AfterValidator, BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ocpay import __version__
-from ocpay.api import queries
 from ocpay.api.commands import CommandIn, CommandName, CommandProblem
 from ocpay.api.commands import send as send_command
 from ocpay.api.console import LoginRequired, console_error, login_redirect
 from ocpay.api.console import create_router as console_router
 from ocpay.api.requests import create_router as requests_router
 from ocpay.gateway.server import Gateway
+from ocpay.services import overview
 from ocpay.services.api_tokens import OPEN, ApiTokens, Principal
 from ocpay.services.assessment import assess
 from ocpay.services.catalog import entry_summary
@@ -194,7 +194,7 @@ def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
     @api.get("/stations", tags=["stations"])
     async def list_stations(offset: Offset = 0, limit: Limit = 100) -> Page:
         stations = await services.stations.all(offset=offset, limit=limit)
-        total = await queries.count_stations(services)
+        total = await overview.count_stations(services)
         return Page(items=[station_summary(x) for x in stations], offset=offset, limit=limit, total=total)
 
     @api.post("/stations", tags=["stations"], status_code=201, responses={409: {"model": ErrorOut}})
@@ -243,7 +243,7 @@ def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
         window: Annotated[int, Query(ge=1, le=1000, description="card sessions to consider")] = 20,
     ) -> dict[str, Any]:
         """Integration health: configuration as expected, last card session, failure rate."""
-        health = await queries.station_health(services, station_id, window)
+        health = await overview.station_health(services, station_id, window)
         if health is None:
             raise HTTPException(404, f"no station {station_id}")
         return health
@@ -306,12 +306,12 @@ def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
         station_id: Annotated[str | None, Query(max_length=48)] = None, offset: Offset = 0, limit: Limit = 100
     ) -> Page:
         """Commands sent to stations with their results, newest first."""
-        items, total = await queries.commands(services, station_id=station_id, offset=offset, limit=limit)
+        items, total = await overview.commands(services, station_id=station_id, offset=offset, limit=limit)
         return Page(items=items, offset=offset, limit=limit, total=total)
 
     @api.get("/commands/{command_id}", tags=["commands"])
     async def show_command(command_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> dict[str, Any]:
-        found = await queries.command(services, command_id)
+        found = await overview.command(services, command_id)
         if found is None:
             raise HTTPException(404, f"no command {command_id}")
         return found
@@ -329,7 +329,7 @@ def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
         sessions = await services.sessions.all(
             station_id=station_id, status=status, since=since, offset=offset, limit=limit
         )
-        total = await queries.count_sessions(services, station_id=station_id, status=status, since=since)
+        total = await overview.count_sessions(services, station_id=station_id, status=status, since=since)
         return Page(items=[session_summary(x) for x in sessions], offset=offset, limit=limit, total=total)
 
     @api.get("/sessions/export", tags=["sessions"], response_model=None)
@@ -367,7 +367,7 @@ def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
     @api.get("/id-tokens", tags=["id tokens"])
     async def list_id_tokens(offset: Offset = 0, limit: Limit = 100) -> Page:
         found = await services.sessions.id_tokens(offset=offset, limit=limit)
-        total = await queries.count_id_tokens(services)
+        total = await overview.count_id_tokens(services)
         return Page(items=[_id_token(x) for x in found], offset=offset, limit=limit, total=total)
 
     @api.post("/id-tokens", tags=["id tokens"], status_code=201, responses={409: {"model": ErrorOut}})
@@ -384,7 +384,7 @@ def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
         station_id: Annotated[str | None, Query(max_length=48)] = None, offset: Offset = 0, limit: Limit = 100
     ) -> Page:
         records = await services.custom.unrecognised(station_id=station_id, offset=offset, limit=limit)
-        total = await queries.count_unrecognised(services, station_id)
+        total = await overview.count_unrecognised(services, station_id)
         return Page(items=[unrecognised_summary(x) for x in records], offset=offset, limit=limit, total=total)
 
     @api.post("/unrecognised-messages/assess", tags=["custom messages"])

@@ -6,10 +6,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from ocpay.api import queries
 from ocpay.gateway.server import CallFailed, CallTimeout, StationOffline
 from ocpay.ocpp.commands import UnsupportedCommand
 from ocpay.ocpp.schemas import SchemaViolation
+from ocpay.services import overview
 from ocpay.services.commands import Commands, InvalidAnswer
 from ocpay.services.container import Services
 
@@ -75,7 +75,7 @@ async def send(services: Services, station_id: str, command: str, body: CommandI
     except (SchemaViolation, UnsupportedCommand, ValueError) as exc:
         problem, outcome = CommandProblem(422, str(exc)), "refused"
     else:
-        record = await queries.record_command(
+        record = await overview.record_command(
             services, station_id, command, arguments, "answered", answer=answer, actor=actor
         )
         return {
@@ -84,7 +84,7 @@ async def send(services: Services, station_id: str, command: str, body: CommandI
             "answer": answer,
             "command_id": record["id"] if record else None,
         }
-    await queries.record_command(services, station_id, command, arguments, outcome, error=problem.reason, actor=actor)
+    await overview.record_command(services, station_id, command, arguments, outcome, error=problem.reason, actor=actor)
     raise problem
 
 

@@ -22,10 +22,10 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 from starlette.datastructures import UploadFile
 
-from ocpay.api import queries
 from ocpay.api.commands import CommandIn, CommandProblem
 from ocpay.api.commands import send as send_command
 from ocpay.gateway.server import Gateway
+from ocpay.services import overview
 from ocpay.services.api_tokens import OPEN, ApiTokens, Principal
 from ocpay.services.container import Services
 from ocpay.services.dialects import dialect_summary
@@ -152,7 +152,7 @@ def create_router(services: Services, tokens: ApiTokens, gateway: Gateway | None
     @router.get("/")
     async def dashboard(request: Request) -> Response:
         principal = await guarded(request)
-        figures = await queries.dashboard(services)
+        figures = await overview.dashboard(services)
         stations = [station_summary(x) for x in await services.stations.all(limit=50)]
         sessions = [session_summary(x) for x in await services.sessions.all(limit=10)]
         return page(request, "dashboard.html", principal, figures=figures, stations=stations, sessions=sessions)
@@ -163,7 +163,7 @@ def create_router(services: Services, tokens: ApiTokens, gateway: Gateway | None
         principal = await guarded(request)
         offset = max(offset, 0)
         rows = [station_summary(x) for x in await services.stations.all(offset=offset, limit=100)]
-        total = await queries.count_stations(services)
+        total = await overview.count_stations(services)
         return page(request, "stations.html", principal, stations=rows, offset=offset, total=total)
 
     @router.get("/stations/{station_id}")
@@ -172,8 +172,8 @@ def create_router(services: Services, tokens: ApiTokens, gateway: Gateway | None
         found = await services.stations.get(station_id)
         if found is None:
             raise HTTPException(404, f"no station {station_id}")
-        health = await queries.station_health(services, station_id)
-        log, _ = await queries.commands(services, station_id=station_id, limit=10)
+        health = await overview.station_health(services, station_id)
+        log, _ = await overview.commands(services, station_id=station_id, limit=10)
         active = [
             session_summary(x) for x in await services.sessions.all(station_id=station_id, status="active", limit=20)
         ]
@@ -214,7 +214,7 @@ def create_router(services: Services, tokens: ApiTokens, gateway: Gateway | None
         try:
             result = await send_command(services, station_id, name, body, principal.name)
         except CommandProblem:
-            log, _ = await queries.commands(services, station_id=station_id, limit=1)
+            log, _ = await overview.commands(services, station_id=station_id, limit=1)
             return back(f"{where}?command={log[0]['id']}" if log else where)
         return back(f"{where}?command={result['command_id']}")
 
@@ -227,7 +227,7 @@ def create_router(services: Services, tokens: ApiTokens, gateway: Gateway | None
         status = status if status in ("active", "completed") else None
         offset = max(offset, 0)
         rows = await services.sessions.all(station_id=station_id or None, status=status, offset=offset, limit=100)
-        total = await queries.count_sessions(services, station_id=station_id or None, status=status)
+        total = await overview.count_sessions(services, station_id=station_id or None, status=status)
         return page(
             request,
             "sessions.html",

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ocpay.api import queries
+from ocpay.services import overview
 from ocpay.services.container import Services
 from ocpay.services.requests import FEATURE_STATUSES, STATUSES, RequestError, Upload
 
@@ -121,7 +121,7 @@ def create_router(services: Services) -> APIRouter:
         if status is not None and status not in STATUSES:
             raise HTTPException(422, f"status is one of {', '.join(STATUSES)}")
         items = await workflow.all(status=status, offset=offset, limit=limit)
-        total = await queries.count_requests(services, status)
+        total = await overview.count_requests(services, status)
         return RequestPage(items=items, offset=offset, limit=limit, total=total)
 
     @router.get("/requests/{request_id}")
@@ -156,7 +156,7 @@ def create_router(services: Services) -> APIRouter:
         if status is not None and status not in FEATURE_STATUSES:
             raise HTTPException(422, f"status is one of {', '.join(FEATURE_STATUSES)}")
         items = await workflow.feature_requests(status=status, offset=offset, limit=limit)
-        total = await queries.count_feature_requests(services, status)
+        total = await overview.count_feature_requests(services, status)
         return RequestPage(items=items, offset=offset, limit=limit, total=total)
 
     return router

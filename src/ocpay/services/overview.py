@@ -1,4 +1,4 @@
-"""Read models of the REST API and the console: list totals, dashboard figures, integration health, command log.
+"""Read models for the REST API and the console: list totals, dashboard figures, integration health, command log.
 
 They read the store directly and change nothing but the command log (an operator's audit trail);
 everything that touches stations or payments goes through the services.
