@@ -43,10 +43,6 @@ app.add_typer(sessions_app, name="sessions")
 app.add_typer(dialects_app, name="dialects")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(db_app, name="db")
-register_simulation(app)
-register_assessment(app)
-register_requests(app)
-register_api_tokens(app)
 
 console = Console()
 T = TypeVar("T")
@@ -430,6 +426,13 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(type(value).__name__)
+
+
+# The commands of the later layers, after serve and the station and session groups in `ocpay --help`.
+register_simulation(app)
+register_assessment(app)
+register_requests(app)
+register_api_tokens(app)
 
 
 if __name__ == "__main__":
