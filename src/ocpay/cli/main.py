@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import sys
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +17,7 @@ from rich.table import Table
 
 from ocpay.cli.api_tokens import register as register_api_tokens
 from ocpay.cli.assess import register as register_assessment
+from ocpay.cli.common import fail, with_services
 from ocpay.cli.requests import register as register_requests
 from ocpay.cli.simulate import register_commands as register_simulation
 from ocpay.config import Settings
@@ -54,25 +53,6 @@ def _settings(**overrides: Any) -> Settings:
     return Settings(**{k: v for k, v in overrides.items() if v is not None})
 
 
-def _with_services(db: str | None, work: Callable[[Services], Awaitable[T]]) -> T:
-    async def run() -> T:
-        try:
-            services = await Services.open(_settings(db=db))
-        except DialectError as exc:
-            raise _fail(str(exc)) from None
-        try:
-            return await work(services)
-        finally:
-            await services.close()
-
-    return asyncio.run(run())
-
-
-def _fail(message: str) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}")
-    return typer.Exit(1)
-
-
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on [OCPAY_HOST]")] = None,
@@ -105,7 +85,7 @@ def serve(
     except KeyboardInterrupt:
         pass
     except DialectError as exc:  # refuse to start rather than run half a dialect
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
 
 
 @stations_app.command("add")
@@ -118,7 +98,7 @@ def stations_add(
 ) -> None:
     """Allow a station to connect."""
     if password is not None and not 16 <= len(password) <= 40:
-        raise _fail("OCPP station passwords are 16 to 40 characters long")
+        raise fail("OCPP station passwords are 16 to 40 characters long")
     params = _params(param)
 
     async def work(s: Services) -> None:
@@ -127,11 +107,11 @@ def stations_add(
             await s.payments.bind(station_id, integration, params)
 
     try:
-        _with_services(db, work)
+        with_services(db, work)
     except StationExists:
-        raise _fail(f"station {station_id} exists already") from None
+        raise fail(f"station {station_id} exists already") from None
     except (LookupError, ValueError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     console.print(f"station {station_id} added" + (f", bound to {integration}" if integration else ""))
 
 
@@ -144,9 +124,9 @@ def stations_bind(
 ) -> None:
     """Bind a station to a catalog entry (instead of matching its BootNotification)."""
     try:
-        binding = _with_services(db, lambda s: s.payments.bind(station_id, integration, _params(param)))
+        binding = with_services(db, lambda s: s.payments.bind(station_id, integration, _params(param)))
     except (LookupError, ValueError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     console.print(f"station {station_id} speaks {binding.dialect.id} with {binding.params}")
 
 
@@ -164,22 +144,22 @@ def stations_price(
 ) -> None:
     """Set the ad hoc price the station shows (OCA cost messages). The terminal charges with the station's tariff."""
     if len(currency) != 3 or not currency.isalpha():
-        raise _fail("currency is an ISO 4217 code such as EUR")
+        raise fail("currency is an ISO 4217 code such as EUR")
     values = {
         "currency": currency.upper(), "kwh_price": kwh, "hour_price": hour, "flat_fee": flat,
         "idle_hour_price": idle_hour, "idle_grace_minutes": idle_grace_minutes, "price_text": text,
     }  # fmt: skip
     try:
-        _with_services(db, lambda s: s.payments.set_price(station_id, **values))
+        with_services(db, lambda s: s.payments.set_price(station_id, **values))
     except LookupError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     console.print(f"price of {station_id} set")
 
 
 @stations_app.command("list")
 def stations_list(db: DbOption = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List stations with their connection state."""
-    stations = _with_services(db, lambda s: s.stations.all(limit=10_000))
+    stations = with_services(db, lambda s: s.stations.all(limit=10_000))
     rows = [station_summary(x) for x in stations]
     if as_json:
         print(json.dumps(rows, default=_json_default, indent=2))
@@ -212,17 +192,17 @@ def stations_show(station_id: str, db: DbOption = None) -> None:
         ]
         return detail
 
-    detail = _with_services(db, work)
+    detail = with_services(db, work)
     if detail is None:
-        raise _fail(f"no station {station_id}")
+        raise fail(f"no station {station_id}")
     print(json.dumps(detail, default=_json_default, indent=2))
 
 
 @stations_app.command("remove")
 def stations_remove(station_id: str, db: DbOption = None) -> None:
     """Remove a station and everything recorded about it."""
-    if not _with_services(db, lambda s: s.stations.remove(station_id)):
-        raise _fail(f"no station {station_id}")
+    if not with_services(db, lambda s: s.stations.remove(station_id)):
+        raise fail(f"no station {station_id}")
     console.print(f"station {station_id} removed")
 
 
@@ -239,22 +219,22 @@ def id_tokens_add(
 ) -> None:
     """Add an id token with its authorisation policy."""
     if status not in ("Accepted", "Blocked", "Expired", "Invalid"):
-        raise _fail("status is one of Accepted, Blocked, Expired, Invalid")
+        raise fail("status is one of Accepted, Blocked, Expired, Invalid")
     expires = _utc(expires)
     try:
-        _with_services(
+        with_services(
             db,
             lambda s: s.sessions.add_id_token(value, type=type, status=status, expires_at=expires, note=note),
         )
     except IdTokenExists:
-        raise _fail(f"id token {value} exists already") from None
+        raise fail(f"id token {value} exists already") from None
     console.print(f"id token {value} added ({status})")
 
 
 @id_tokens_app.command("list")
 def id_tokens_list(db: DbOption = None) -> None:
     """List id tokens."""
-    tokens = _with_services(db, lambda s: s.sessions.id_tokens(limit=10_000))
+    tokens = with_services(db, lambda s: s.sessions.id_tokens(limit=10_000))
     table = Table("id token", "type", "status", "expires", "note")
     for t in tokens:
         table.add_row(t.value, t.type, t.status, str(t.expires_at or ""), t.note or "")
@@ -268,7 +248,7 @@ def sessions_list(
     db: DbOption = None,
 ) -> None:
     """The latest sessions, with how each is paid."""
-    sessions = _with_services(db, lambda s: s.sessions.all(station_id=station, limit=limit))
+    sessions = with_services(db, lambda s: s.sessions.all(station_id=station, limit=limit))
     table = Table("id", "station", "transaction", "status", "started", "kWh", "billing", "payment")
     for x in sessions:
         payment = f"{x.payment_status or ''} {x.final_amount or x.authorized_amount or ''} {x.currency or ''}"
@@ -289,8 +269,8 @@ def sessions_export(
 ) -> None:
     """Completed sessions: terminal-paid apart from those the CSMS bills (never bill a card session again)."""
     if format not in ("csv", "json"):
-        raise _fail("format is csv or json")
-    exported = _with_services(db, lambda s: export_sessions(s.db, since=_utc(since), until=_utc(until)))
+        raise fail("format is csv or json")
+    exported = with_services(db, lambda s: export_sessions(s.db, since=_utc(since), until=_utc(until)))
     text = export_csv(exported) if format == "csv" else json.dumps(exported, default=_json_default, indent=2)
     if output is None:
         sys.stdout.write(text)
@@ -320,7 +300,7 @@ def dialects_show(dialect_id: str, as_json: Annotated[bool, typer.Option("--json
     """One dialect: provenance, card-session rules, configuration and messages."""
     dialect = _load_dialects().get(dialect_id)
     if dialect is None:
-        raise _fail(f"no dialect {dialect_id}")
+        raise fail(f"no dialect {dialect_id}")
     if as_json:
         print(json.dumps(dialect.model_dump(mode="json", by_alias=True), indent=2))
         return
@@ -372,7 +352,7 @@ def catalog_show(entry_id: str, as_json: Annotated[bool, typer.Option("--json")]
     """One catalog entry with its setup guide."""
     entry = _load_catalog().get(entry_id)
     if entry is None:
-        raise _fail(f"no catalog entry {entry_id}")
+        raise fail(f"no catalog entry {entry_id}")
     if as_json:
         print(json.dumps({"title": entry.title, **entry.model_dump(mode="json")}, indent=2))
         return
@@ -386,7 +366,7 @@ def _load_dialects() -> DialectSet:
     try:
         return DialectSet.load(Path(d) for d in settings.dialect_dirs)
     except DialectError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
 
 
 def _load_catalog() -> Catalog:
@@ -394,7 +374,7 @@ def _load_catalog() -> Catalog:
     try:
         return Catalog.load(_load_dialects(), (Path(d) for d in settings.catalog_dirs))
     except DialectError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
 
 
 def _params(pairs: list[str] | None) -> dict[str, str]:
@@ -402,7 +382,7 @@ def _params(pairs: list[str] | None) -> dict[str, str]:
     for pair in pairs or ():
         name, sep, value = pair.partition("=")
         if not sep or not name:
-            raise _fail(f"--param takes NAME=VALUE, not {pair!r}")
+            raise fail(f"--param takes NAME=VALUE, not {pair!r}")
         params[name] = value
     return params
 
@@ -418,7 +398,7 @@ def db_upgrade(db: DbOption = None) -> None:
     async def nothing(_s: Services) -> None:
         return None
 
-    _with_services(db, nothing)
+    with_services(db, nothing)
     console.print("database is up to date")
 
 

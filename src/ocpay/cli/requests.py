@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -14,9 +13,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ocpay.config import Settings
+from ocpay.cli.common import fail, with_services
 from ocpay.services.container import Services
-from ocpay.services.dialects import DialectError
 from ocpay.services.requests import InvalidRequest, RefusedDocument, RequestError, Upload
 
 T = TypeVar("T")
@@ -37,28 +35,12 @@ def register(app: typer.Typer) -> None:
 
 
 def _run(db: str | None, work: Callable[[Services], Awaitable[T]]) -> T:
-    async def run() -> T:
-        settings = Settings(db=db) if db else Settings()
-        try:
-            services = await Services.open(settings)
-        except DialectError as exc:
-            raise _fail(str(exc)) from None
-        try:
-            return await work(services)
-        finally:
-            await services.close()
-
     try:
-        return asyncio.run(run())
+        return with_services(db, work)
     except (InvalidRequest, RefusedDocument) as exc:
-        raise _fail(str(exc), 2) from None
+        raise fail(str(exc), 2) from None
     except RequestError as exc:
-        raise _fail(str(exc)) from None
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {escape(message)}")
-    return typer.Exit(code)
+        raise fail(str(exc)) from None
 
 
 def _default(value: Any) -> Any:
@@ -84,7 +66,7 @@ def submit(
     uploads = []
     for path in paths:
         if not path.is_file():
-            raise _fail(f"{path}: no such file", 2)
+            raise fail(f"{path}: no such file", 2)
         uploads.append(Upload(path.name, path.read_bytes()))
     detail = _run(
         db,

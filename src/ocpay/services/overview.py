@@ -44,14 +44,7 @@ async def count_stations(services: Services) -> int:
 async def count_sessions(
     services: Services, *, station_id: str | None = None, status: str | None = None, since: datetime | None = None
 ) -> int:
-    query = select(ChargingSession.id)
-    if station_id:
-        query = query.where(ChargingSession.station_id == station_id)
-    if status:
-        query = query.where(ChargingSession.status == status)
-    if since:
-        query = query.where(ChargingSession.started_at >= since)
-    return await _count(services, query)
+    return await services.sessions.count(station_id=station_id, status=status, since=since)
 
 
 async def count_id_tokens(services: Services) -> int:

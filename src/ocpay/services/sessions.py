@@ -224,23 +224,20 @@ class Sessions:
         offset: int = 0,
         limit: int = 100,
     ) -> list[ChargingSession]:
-        query = select(ChargingSession).order_by(ChargingSession.id.desc()).offset(offset).limit(limit)
-        if station_id:
-            query = query.where(ChargingSession.station_id == station_id)
-        if status:
-            query = query.where(ChargingSession.status == status)
-        if since:
-            query = query.where(ChargingSession.started_at >= since)
+        query = _filtered(select(ChargingSession), station_id, status, since)
         async with self.db.read() as s:
-            return list(await s.scalars(query))
+            return list(await s.scalars(query.order_by(ChargingSession.id.desc()).offset(offset).limit(limit)))
+
+    async def count(
+        self, *, station_id: str | None = None, status: str | None = None, since: datetime | None = None
+    ) -> int:
+        query = _filtered(select(func.count()).select_from(ChargingSession), station_id, status, since)
+        async with self.db.read() as s:
+            return int(await s.scalar(query) or 0)
 
     async def get(self, session_id: int) -> ChargingSession | None:
         async with self.db.read() as s:
             return await s.get(ChargingSession, session_id)
-
-    async def count_active(self) -> int:
-        async with self.db.read() as s:
-            return int(await s.scalar(select(func.count()).where(ChargingSession.status == "active")) or 0)
 
     async def meter_values_of(self, session_id: int) -> list[MeterValueRecord]:
         async with self.db.read() as s:
@@ -248,6 +245,17 @@ class Sessions:
                 select(MeterValueRecord).where(MeterValueRecord.session_id == session_id).order_by(MeterValueRecord.at)
             )
             return list(rows)
+
+
+def _filtered(query: Any, station_id: str | None, status: str | None, since: datetime | None) -> Any:
+    """The session filters of the API and the console."""
+    if station_id:
+        query = query.where(ChargingSession.station_id == station_id)
+    if status:
+        query = query.where(ChargingSession.status == status)
+    if since:
+        query = query.where(ChargingSession.started_at >= since)
+    return query
 
 
 def _mark_card_session(session: ChargingSession, card: CardMatch | None) -> None:
