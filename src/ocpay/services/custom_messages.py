@@ -31,9 +31,6 @@ class CustomMessages:
         self._handlers[(vendor_id, message_id)] = handler
         self._vendors.add(vendor_id)
 
-    def knows_vendor(self, vendor_id: str) -> bool:
-        return vendor_id in self._vendors
-
     async def data_transfer(self, station_id: str, version: str, message: CustomMessage) -> CustomReply:
         handler = self._handlers.get((message.vendor_id, message.message_id))
         if handler is not None:

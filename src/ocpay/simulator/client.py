@@ -113,12 +113,6 @@ class StationClient:
             finally:
                 self._pending.pop(message_id, None)
 
-    async def send_raw(self, text: str) -> None:
-        """Send any text frame (fault injection: malformed frames)."""
-        if self.ws is None:
-            raise Offline(self.station_id)
-        await self.ws.send(text)
-
     async def _read(self, ws: ClientConnection) -> None:
         try:
             async for raw in ws:
