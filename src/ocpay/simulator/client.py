@@ -2,7 +2,7 @@
 
 The simulator does not use the `ocpp` package's ChargePoint: it rewrites the case of vendor keys in
 2.x payloads and does not know 2.1's message types, and a simulator must send exactly what a
-station would send, broken frames included.
+station would send, malformed custom messages included.
 """
 
 from __future__ import annotations
