@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,32 @@ def test_simulate_command_exit_status_and_summary(tmp_path: Path) -> None:
     assert unreachable.exit_code == 1 and "did not boot" in unreachable.output
     bad_fault = runner.invoke(app, ["simulate", "--fault", "gremlins"])
     assert bad_fault.exit_code == 2 and "unknown faults" in bad_fault.output
+
+
+@pytest.mark.parametrize("version", ["1.6", "2.1"])
+async def test_a_remote_stop_ends_the_simulated_session(tmp_path: Path, version: str) -> None:
+    async with running(f"sqlite:///{tmp_path / 'sim.sqlite'}", open_registration=True) as srv:
+        if version == "1.6":
+            fleet = profiles(CATALOG, DIALECTS, stations=1, entry_id="siemens-sicharge-d-ccv")
+        else:
+            fleet = profiles(CATALOG, DIALECTS, stations=1, dialect_id="ocpp21.direct-payment")
+        await register(srv.http_url, None, fleet, rfid_tokens=3)
+        options = Options(card_ratio=0.0, meter_values=50, pause=0.1)
+        run = asyncio.create_task(simulate(srv.ocpp_url, fleet, sessions=1, options=options))
+        async with srv.http() as api:
+            active: list[dict[str, object]] = []
+            for _ in range(100):
+                active = (await api.get("/api/sessions", params={"status": "active"})).json()["items"]
+                if active:
+                    break
+                await asyncio.sleep(0.1)
+            assert active, "the simulated session started"
+            station_id, transaction_id = active[0]["station_id"], active[0]["transaction_id"]
+            stopped = await api.post(
+                f"/api/stations/{station_id}/commands/remote-stop", json={"transaction_id": transaction_id}
+            )
+            assert stopped.status_code == 200 and stopped.json()["answer"] == {"status": "Accepted"}
+            summary = await asyncio.wait_for(run, 30)
+            session = (await api.get("/api/sessions", params={"station_id": station_id})).json()["items"][0]
+    assert [o.result for o in summary.outcomes] == ["ok"]
+    assert session["status"] == "completed" and session["stop_reason"] == "Remote"

@@ -22,8 +22,8 @@ from ocpay.simulator.examples import example, get_path, set_path
 
 FAULTS = ("disconnect", "late", "malformed", "duplicate")
 _ACCEPTED = {
-    "RemoteStartTransaction", "RemoteStopTransaction", "RequestStartTransaction", "RequestStopTransaction",
-    "ChangeAvailability", "ChangeConfiguration", "Reset", "TriggerMessage", "GetBaseReport",
+    "RemoteStartTransaction", "RequestStartTransaction", "ChangeAvailability", "ChangeConfiguration", "Reset",
+    "TriggerMessage", "GetBaseReport",
 }  # fmt: skip
 
 
@@ -73,6 +73,7 @@ class SimulatedStation:
         self.meter_wh = rng.randint(10_000, 900_000)
         self._offline: list[tuple[str, dict[str, Any]]] = []
         self._seq = 0
+        self._charging: str | None = None  # the transaction in progress, which a remote stop may end
         self._stop_requested = asyncio.Event()
 
     # -- life cycle -------------------------------------------------------------------------------
@@ -130,8 +131,13 @@ class SimulatedStation:
             )
         _expect(started["idTagInfo"]["status"] == "Accepted", f"StartTransaction {id_tag}: {started['idTagInfo']}")
         transaction_id = started["transactionId"]
+        self._charging, reason = str(transaction_id), "Local"
+        self._stop_requested.clear()
         await self._status("Charging")
         for i in range(self.options.meter_values):
+            if self._stop_requested.is_set():
+                reason = "Remote"
+                break
             if "disconnect" in faults and i == 1:
                 await self._disconnect_for_a_while()
             self.meter_wh += self.rng.randint(500, 5000)
@@ -148,8 +154,10 @@ class SimulatedStation:
         self.meter_wh += self.rng.randint(500, 5000)
         await self._queueable(
             "StopTransaction",
-            {"transactionId": transaction_id, "meterStop": self.meter_wh, "timestamp": _now(), "idTag": id_tag},
-        )
+            {"transactionId": transaction_id, "meterStop": self.meter_wh, "timestamp": _now(), "idTag": id_tag,
+             "reason": reason},
+        )  # fmt: skip
+        self._charging = None
         await self._flush_offline()
         await self._status("Finishing")
         if card:
@@ -256,13 +264,17 @@ class SimulatedStation:
             self._seq -= 1
             await self._event("Started", "Authorized", info, token)
         _expect(started.get("idTokenInfo", {}).get("status") == "Accepted", f"Started: {started}")
+        self._charging, trigger, reason = transaction_id, "EVCommunicationLost", "EVDisconnected"
+        self._stop_requested.clear()
         for i in range(self.options.meter_values):
+            if self._stop_requested.is_set():
+                trigger, reason = "RemoteStop", "Remote"
+                break
             if "disconnect" in faults and i == 1:
                 await self._disconnect_for_a_while()
             await self._event("Updated", "MeterValuePeriodic", {"transactionId": transaction_id}, None)
-        ended = await self._event(
-            "Ended", "EVCommunicationLost", {"transactionId": transaction_id, "stoppedReason": "EVDisconnected"}, None
-        )
+        ended = await self._event("Ended", trigger, {"transactionId": transaction_id, "stoppedReason": reason}, None)
+        self._charging = None
         await self._flush_offline()
         _expect(isinstance(ended, dict), "Ended not answered")
         if card and self.profile.version == "2.1":
@@ -353,6 +365,11 @@ class SimulatedStation:
                 for x in payload["getVariableData"]
             ]}  # fmt: skip
         if action in _ACCEPTED:
+            return {"status": "Accepted"}
+        if action in ("RemoteStopTransaction", "RequestStopTransaction"):
+            if self._charging is None or str(payload["transactionId"]) != self._charging:
+                return {"status": "Rejected"}
+            self._stop_requested.set()  # the session loop stops charging at its next meter value
             return {"status": "Accepted"}
         if action == "SetVariables":
             return {"setVariableResult": [
