@@ -112,3 +112,25 @@ async def test_a_remote_stop_ends_the_simulated_session(tmp_path: Path, version:
             session = (await api.get("/api/sessions", params={"station_id": station_id})).json()["items"][0]
     assert [o.result for o in summary.outcomes] == ["ok"]
     assert session["status"] == "completed" and session["stop_reason"] == "Remote"
+
+
+async def test_a_remote_start_gives_the_next_session_its_id_token(tmp_path: Path) -> None:
+    async with running(f"sqlite:///{tmp_path / 'sim.sqlite'}", open_registration=True) as srv:
+        fleet = profiles(CATALOG, DIALECTS, stations=1, entry_id="siemens-sicharge-d-ccv")
+        await register(srv.http_url, None, fleet, rfid_tokens=3)
+        async with srv.http() as api:
+            await api.post("/api/id-tokens", json={"value": "REMOTE-1"})
+            run = asyncio.create_task(
+                simulate(srv.ocpp_url, fleet, sessions=2, options=Options(card_ratio=0.0, meter_values=5, pause=0.1))
+            )
+            station_id = fleet[0].station_id
+            for _ in range(100):
+                if (await api.get("/api/sessions", params={"status": "active"})).json()["items"]:
+                    break
+                await asyncio.sleep(0.1)
+            started = await api.post(f"/api/stations/{station_id}/commands/remote-start", json={"id_token": "REMOTE-1"})
+            assert started.json()["answer"] == {"status": "Accepted"}
+            summary = await asyncio.wait_for(run, 30)
+            tokens = [s["id_token"] for s in (await api.get("/api/sessions")).json()["items"]]
+    assert [o.result for o in summary.outcomes] == ["ok", "ok"]
+    assert tokens[0] == "REMOTE-1"  # the newest session

@@ -21,10 +21,7 @@ from ocpay.simulator.client import CsmsError, Offline, StationClient
 from ocpay.simulator.examples import example, get_path, set_path
 
 FAULTS = ("disconnect", "late", "malformed", "duplicate")
-_ACCEPTED = {
-    "RemoteStartTransaction", "RequestStartTransaction", "ChangeAvailability", "ChangeConfiguration", "Reset",
-    "TriggerMessage", "GetBaseReport",
-}  # fmt: skip
+_ACCEPTED = {"ChangeAvailability", "ChangeConfiguration", "Reset", "TriggerMessage", "GetBaseReport"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +71,7 @@ class SimulatedStation:
         self._offline: list[tuple[str, dict[str, Any]]] = []
         self._seq = 0
         self._charging: str | None = None  # the transaction in progress, which a remote stop may end
+        self._remote_token: str | None = None  # a remote start's id token, for the next session
         self._stop_requested = asyncio.Event()
 
     # -- life cycle -------------------------------------------------------------------------------
@@ -98,6 +96,7 @@ class SimulatedStation:
 
     async def run_session(self, number: int) -> Outcome:
         card = self.profile.dialect is not None and self.rng.random() < self.options.card_ratio
+        card = card and self._remote_token is None  # a remote start brings its own id token
         outcome = Outcome(self.profile.station_id, "card" if card else "rfid", "ok")
         faults = [f for f in self.options.faults if self.rng.random() < self.options.fault_ratio]
         outcome.injected = faults
@@ -118,7 +117,8 @@ class SimulatedStation:
     # -- OCPP 1.6 ---------------------------------------------------------------------------------
     async def _session_16(self, number: int, card: bool, faults: list[str]) -> None:
         await self._status("Preparing")
-        id_tag = await self._card_id_tag(number) if card else f"SIMRFID{number % 1000:04d}"
+        remote, self._remote_token = self._remote_token, None
+        id_tag = await self._card_id_tag(number) if card else remote or f"SIMRFID{number % 1000:04d}"
         if not card or self._card_rule() == "id_tag_prefix":
             answer = await self.client.call("Authorize", {"idTag": id_tag})
             _expect(answer["idTagInfo"]["status"] == "Accepted", f"Authorize {id_tag}: {answer['idTagInfo']}")
@@ -250,7 +250,8 @@ class SimulatedStation:
             if str(self.profile.params.get("authorize_direct_payment", "false")).lower() == "true":
                 await self.client.call("Authorize", {"idToken": token})
         else:
-            token = {"idToken": f"SIMRFID{number % 1000:04d}", "type": "ISO14443"}
+            remote, self._remote_token = self._remote_token, None
+            token = {"idToken": remote or f"SIMRFID{number % 1000:04d}", "type": "Central" if remote else "ISO14443"}
             answer = await self.client.call("Authorize", {"idToken": token})
             _expect(answer["idTokenInfo"]["status"] == "Accepted", f"Authorize: {answer['idTokenInfo']}")
         transaction_id = f"{self.profile.station_id}-{number}-{self.rng.getrandbits(32):08x}"
@@ -365,6 +366,12 @@ class SimulatedStation:
                 for x in payload["getVariableData"]
             ]}  # fmt: skip
         if action in _ACCEPTED:
+            return {"status": "Accepted"}
+        if action in ("RemoteStartTransaction", "RequestStartTransaction"):
+            token = payload.get("idTag") or payload["idToken"]["idToken"]
+            if self._remote_token is not None:
+                return {"status": "Rejected"}
+            self._remote_token = str(token)  # the next session starts with it
             return {"status": "Accepted"}
         if action in ("RemoteStopTransaction", "RequestStopTransaction"):
             if self._charging is None or str(payload["transactionId"]) != self._charging:
