@@ -152,9 +152,9 @@ def test_stations_added_by_the_cli_are_what_the_server_admits(ocpay: Ocpay, db: 
         services = await Services.open(Settings(db=db))
         try:
             return [
-                (await services.stations.admit("CP-0001", PASSWORD, False)).status,
-                (await services.stations.admit("CP-0001", "wrong-password-123", False)).status,
-                (await services.stations.admit("CP-0002", None, False)).status,
+                (await services.stations.admit("CP-0001", PASSWORD, None)).status,
+                (await services.stations.admit("CP-0001", "wrong-password-123", None)).status,
+                (await services.stations.admit("CP-0002", None, None)).status,
             ]
         finally:
             await services.close()

@@ -64,10 +64,16 @@ async def test_profile_3_client_certificate_of_the_station(db_url: str, pki: Pat
         # its own certificate admits the station without a password
         async with connect(url, subprotocols=["ocpp1.6"], ssl=client_context(pki, "CP-TLS")) as ws:  # type: ignore[list-item]
             assert ws.subprotocol == "ocpp1.6"
-        # another station's certificate does not
-        with pytest.raises(InvalidStatus) as refused:
-            await connect(url, subprotocols=["ocpp1.6"], ssl=client_context(pki, "CP-OTHER"))  # type: ignore[list-item]
-        assert refused.value.response.status_code == 401
+        # another station's certificate does not, whether the station has a password or not
+        await srv.services.stations.add("CP-NOPASS")
+        for victim in ("CP-TLS", "CP-NOPASS"):
+            with pytest.raises(InvalidStatus) as refused:
+                await connect(
+                    srv.ocpp_url.replace("ws://", "wss://") + victim,
+                    subprotocols=["ocpp1.6"],  # type: ignore[list-item]
+                    ssl=client_context(pki, "CP-OTHER"),
+                )
+            assert refused.value.response.status_code == 401
         # no certificate: the TLS handshake itself is refused
         with pytest.raises((ssl.SSLError, ConnectionError, OSError, InvalidMessage)):  # TLS 1.3 says so late
             async with connect(url, subprotocols=["ocpp1.6"], ssl=client_context(pki)) as ws:  # type: ignore[list-item]

@@ -39,7 +39,7 @@ FRAME_ERRORS = Counter("ocpay_frame_errors_total", "Frames that broke the RPC fr
 class CallHandler(Protocol):
     """What the gateway needs from the layer above."""
 
-    async def admit(self, station_id: str, password: str | None, tls_client_cert: bool) -> tuple[int, str]: ...
+    async def admit(self, station_id: str, password: str | None, certified: bool | None) -> tuple[int, str]: ...
     async def connected(self, station_id: str, version: str) -> None: ...
     async def disconnected(self, station_id: str) -> None: ...
     async def call(self, station: StationConnection, call: Call) -> str: ...
@@ -129,6 +129,8 @@ class Gateway:
         self.config = config
         self.connections: dict[str, StationConnection] = {}
         self._server: Server | None = None
+        context = config.ssl_context
+        self._client_certificates = context is not None and context.verify_mode == ssl.CERT_REQUIRED
 
     @property
     def port(self) -> int:
@@ -166,7 +168,8 @@ class Gateway:
         if station_id is None:
             return ws.respond(HTTPStatus.NOT_FOUND, "OCPP endpoint is /ocpp/{station_id}\n")
         password = _basic_password(request.headers.get("Authorization"), station_id)
-        status, reason = await self.handler.admit(station_id, password, _certified(ws, station_id))
+        certified = _certified(ws, station_id) if self._client_certificates else None
+        status, reason = await self.handler.admit(station_id, password, certified)
         if status == 101:
             return None
         response = ws.respond(status, f"{reason}\n")
@@ -268,7 +271,10 @@ def _basic_password(header: str | None, station_id: str) -> str | None:
 
 
 def _certified(ws: ServerConnection, station_id: str) -> bool:
-    """Security profile 3: a client certificate our CA signed (TLS checked that) whose CN is this station."""
+    """Security profile 3: a client certificate our CA signed (TLS checked that) whose CN is this station.
+
+    With client certificates required, this decides admission alone, password or not.
+    """
     ssl_object = ws.transport.get_extra_info("ssl_object") if ws.transport else None
     certificate = ssl_object.getpeercert() if ssl_object else None
     if not certificate:

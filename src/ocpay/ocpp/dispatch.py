@@ -47,8 +47,8 @@ class Dispatcher:
         self.schemas.warm([(v, a, r) for v, a in self.router.routed() for r in (False, True)])
 
     # -- connection life cycle -------------------------------------------------------------------
-    async def admit(self, station_id: str, password: str | None, tls_client_cert: bool) -> tuple[int, str]:
-        admission = await self.ports.stations.admit(station_id, password, tls_client_cert)
+    async def admit(self, station_id: str, password: str | None, certified: bool | None) -> tuple[int, str]:
+        admission = await self.ports.stations.admit(station_id, password, certified)
         return admission.status, admission.reason
 
     async def connected(self, station_id: str, version: str) -> None:

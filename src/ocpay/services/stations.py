@@ -125,8 +125,14 @@ class Stations:
             return list(rows)
 
     # -- connection life cycle (called by the gateway) -----------------------------------------
-    async def admit(self, station_id: str, password: str | None, tls_client_cert: bool) -> Admission:
-        """Security profiles 1-3: Basic auth when the station has a password, or a client certificate."""
+    async def admit(self, station_id: str, password: str | None, certified: bool | None) -> Admission:
+        """Security profiles 1-3.
+
+        `certified` is None without client certificates (profiles 1 and 2: Basic auth when the station
+        has a password); with them (profile 3) it alone decides: the certificate is this station's or not.
+        """
+        if certified is False:
+            return Admission(401, "the client certificate is not this station's")
         station = await self.get(station_id)
         if station is None:
             if not self.open_registration:
@@ -136,7 +142,7 @@ class Stations:
             except StationExists:
                 pass
             return Admission(101)
-        if station.password_hash is None or tls_client_cert:
+        if certified or station.password_hash is None:
             return Admission(101)
         if password is None:
             return Admission(401, "credentials required")
