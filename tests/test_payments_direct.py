@@ -264,3 +264,19 @@ async def test_a_direct_payment_session_ended_before_any_energy_costs_nothing(se
         assert ended.get("totalCost") != 0
 
         assert (await session_of(api, "DP-C20", "DP-TX-C"))["billing"] == "terminal"
+
+
+async def test_a_late_authorisation_never_takes_a_settled_session_back(sqlite_server: Running) -> None:
+    async with sqlite_server.connect("DP-LATE", "2.1") as ws, sqlite_server.http() as api:
+        st = RawStation(ws)
+        await boot(st)
+        await start_paid_session(st, "PSP-LATE-000111", "DP-TX-L", 50)
+        await st.ok("NotifySettlement", settlement("PSP-LATE-000111", "Settled", 21.0, transactionId="DP-TX-L"))
+        # the Ended event still carries the pre-authorised limit; a retried hold is an old message too
+        await st.ok(
+            "TransactionEvent",
+            transaction_event("Ended", 1, "DP-TX-L", 30, 0.0, info={"transactionLimit": {"maxCost": 50}}),
+        )
+        session = await session_of(api, "DP-LATE", "DP-TX-L")
+    assert session["payment"]["status"] == "settled"
+    assert session["payment"]["final_amount"] == 21.0 and session["payment"]["authorized_amount"] == 50.0

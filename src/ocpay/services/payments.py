@@ -449,7 +449,8 @@ class Payments:
         fields = received.fields
         transaction_ref = None if fields.get("transaction_id") is None else str(fields["transaction_id"])[:64]
         dedupe = None
-        if received.issued_token is None:  # every issued token is an event of its own
+        if received.issued_token is None and (transaction_ref or received.reference_hash):
+            # a retried message is the same event; one that names no payment has nothing to retry
             parts = [message.name, received.kind, transaction_ref, received.reference_hash, received.amount]
             dedupe = hashlib.sha256("|".join("" if p is None else str(p) for p in parts).encode()).hexdigest()[:40]
         link = {"station_id": station_id, "transaction_ref": transaction_ref, "reference_hash": received.reference_hash}
@@ -767,10 +768,15 @@ def _only_if(message: Message, dialect: Dialect, params: dict[str, Any]) -> bool
     return True
 
 
+_STATUS_RANK = {"authorized": 1, "declined": 2, "canceled": 2, "failed": 2, "settled": 3}
+
+
 def _summary_values(received: Received) -> dict[str, Any]:
     """What an event changes in its session's payment summary (None: leave as it is)."""
+    status = _SUMMARY_STATUS.get(received.kind or "")
     return {
-        "status": _SUMMARY_STATUS.get(received.kind or ""),
+        "status": status,
+        "rank": _STATUS_RANK.get(status or "", 0),
         "authorized_amount": received.amount if received.kind == "authorized" else None,
         "final_amount": received.amount if received.kind == "settled" else None,
         "currency": _text(received.fields.get("currency"), 3),
@@ -779,21 +785,19 @@ def _summary_values(received: Received) -> dict[str, Any]:
 
 
 def _summarise(session: ChargingSession, dialect_id: str, received: Received) -> None:
+    """The ORM twin of UPDATE_SESSION_PAYMENT (statements.py), from the same values and rules."""
     if received.kind in _DISPLAY_ONLY:
         return  # showing a price says nothing about who pays: RFID sessions see prices too
+    values = _summary_values(received)
     session.billing = "terminal"  # a terminal took the payment: never billed by the CSMS
     session.dialect = session.dialect or dialect_id
-    status = _SUMMARY_STATUS.get(received.kind or "")
-    if status:
+    status = values["status"]
+    if status and values["rank"] >= _STATUS_RANK.get(session.payment_status or "", 0):
         session.payment_status = status
-    if received.kind == "authorized" and received.amount is not None:
-        session.authorized_amount = received.amount
-    if received.kind == "settled" and received.amount is not None:
-        session.final_amount = received.amount
-    if received.fields.get("currency"):
-        session.currency = str(received.fields["currency"])[:3]
-    if received.fields.get("brand"):
-        session.card_brand = str(received.fields["brand"])[:30]
+    for column, key in (("authorized_amount", "authorized_amount"), ("final_amount", "final_amount"),
+                        ("currency", "currency"), ("card_brand", "brand")):  # fmt: skip
+        if values[key] is not None:
+            setattr(session, column, values[key])
 
 
 def _price_view(price: StationPrice | None) -> dict[str, Any]:

@@ -45,17 +45,21 @@ UPDATE sessions SET
 WHERE station_id = :station_id AND transaction_id = :transaction_id
 """
 
-# A payment event, on the session its transaction id or reference hash names; once per dedupe key.
-INSERT_PAYMENT_EVENT = """
+# The newest session of the station with this transaction id, or else with this (hashed) id token.
+_PAYMENT_SESSION = """COALESCE(
+        (SELECT id FROM sessions WHERE station_id = CAST(:station_id AS VARCHAR)
+            AND transaction_id = :transaction_ref ORDER BY id DESC LIMIT 1),
+        (SELECT id FROM sessions WHERE station_id = CAST(:station_id AS VARCHAR)
+            AND id_token = :reference_hash ORDER BY id DESC LIMIT 1)
+    )"""
+
+# A payment event on its session; once per dedupe key (events without one are all kept).
+INSERT_PAYMENT_EVENT = f"""
 INSERT INTO payment_events (
     station_id, session_id, dialect, message, kind, at, status, amount, currency, brand,
     transaction_ref, reference_hash, issued_token, terminal_id, receipt_url, dedupe_key
 ) VALUES (
-    :station_id,
-    COALESCE(
-        (SELECT id FROM sessions WHERE station_id = CAST(:station_id AS VARCHAR) AND transaction_id = :transaction_ref),
-        (SELECT id FROM sessions WHERE station_id = CAST(:station_id AS VARCHAR) AND id_token = :reference_hash)
-    ),
+    :station_id, {_PAYMENT_SESSION},
     :dialect, :message, :kind, :at, :status, :amount, :currency, :brand,
     :transaction_ref, :reference_hash, :issued_token, :terminal_id, :receipt_url, :dedupe_key
 )
@@ -63,14 +67,22 @@ ON CONFLICT (station_id, dedupe_key) DO NOTHING
 """
 
 # The session's neutral payment summary; a terminal took the payment, so the CSMS never bills it.
-UPDATE_SESSION_PAYMENT = """
+# The status only moves forward (authorized, then declined / canceled / failed, then settled): a
+# late or retried message never takes a settled session back.
+UPDATE_SESSION_PAYMENT = f"""
 UPDATE sessions SET
     billing = 'terminal',
     dialect = COALESCE(dialect, :dialect),
-    payment_status = COALESCE(:status, payment_status),
+    payment_status = CASE
+        WHEN CAST(:status AS VARCHAR) IS NULL THEN payment_status
+        WHEN payment_status IS NULL THEN :status
+        WHEN CAST(:rank AS INTEGER) >= CASE payment_status WHEN 'settled' THEN 3 WHEN 'authorized' THEN 1 ELSE 2 END
+            THEN :status
+        ELSE payment_status
+    END,
     authorized_amount = COALESCE(:authorized_amount, authorized_amount),
     final_amount = COALESCE(:final_amount, final_amount),
     currency = COALESCE(:currency, currency),
     card_brand = COALESCE(:brand, card_brand)
-WHERE station_id = :station_id AND (transaction_id = :transaction_ref OR id_token = :reference_hash)
+WHERE id = {_PAYMENT_SESSION}
 """
