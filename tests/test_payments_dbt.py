@@ -135,3 +135,14 @@ async def test_an_unknown_message_of_a_known_vendor_is_answered_and_recorded(ser
         assert record["count"] == 1
         assert record["ocpp_version"] == "1.6"
         assert record["sample"]["data"] == {"state": "idle"}
+
+
+async def test_a_station_added_with_an_integration_through_the_api_is_bound(sqlite_server: Running) -> None:
+    async with sqlite_server.http() as api:
+        refused = await api.post("/api/stations", json={"id": "DBT-API-X", "integration": "no-such-entry"})
+        assert refused.status_code == 422 and "no-such-entry" in refused.json()["detail"]
+        assert (await api.get("/api/stations/DBT-API-X")).status_code == 404  # nothing stored
+        added = await api.post("/api/stations", json={"id": "DBT-API", "integration": "dbt-keren-worldline-yoneo"})
+        assert added.status_code == 201 and added.json()["integration"] == "dbt-keren-worldline-yoneo"
+        detail = (await api.get("/api/stations/DBT-API")).json()
+    assert detail["dialect"] == "com.dbt.cardtxreport"

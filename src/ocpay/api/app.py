@@ -199,10 +199,15 @@ def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
 
     @api.post("/stations", tags=["stations"], status_code=201, responses={409: {"model": ErrorOut}})
     async def add_station(body: StationIn) -> dict[str, Any]:
+        if body.integration is not None:
+            _check_integration(services, body.integration)  # before anything is stored
         try:
-            station = await services.stations.add(body.id, password=body.password, integration=body.integration)
+            station = await services.stations.add(body.id, password=body.password)
         except StationExists:
             raise HTTPException(409, f"station {body.id} exists already") from None
+        if body.integration is not None:
+            await services.payments.bind(body.id, body.integration)
+            station.integration = body.integration
         return station_summary(station)
 
     @api.get("/stations/{station_id}", tags=["stations"])
@@ -511,6 +516,14 @@ def _connector(x: Any) -> dict[str, Any]:
         "info": x.info,
         "updated_at": x.updated_at,
     }
+
+
+def _check_integration(services: Services, entry_id: str) -> None:
+    entry = services.catalog.get(entry_id)
+    if entry is None:
+        raise HTTPException(422, f"no catalog entry {entry_id!r}")
+    if entry.dialect is None:
+        raise HTTPException(422, f"catalog entry {entry_id} has no dialect yet (status {entry.status})")
 
 
 def _event(x: Any) -> dict[str, Any]:

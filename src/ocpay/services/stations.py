@@ -63,14 +63,14 @@ class Stations:
         self._seen: dict[str, datetime] = {}
 
     # -- management -------------------------------------------------------------------------
-    async def add(self, station_id: str, *, password: str | None = None, integration: str | None = None) -> Station:
+    async def add(self, station_id: str, *, password: str | None = None) -> Station:
+        """Register a station; its catalog binding is the payments layer's (`Payments.bind`)."""
         async with self.db.write() as s:
             if await s.get(Station, station_id) is not None:
                 raise StationExists(station_id)
             station = Station(
                 id=station_id,
                 password_hash=hash_password(password) if password else None,
-                integration=integration,
                 registered_at=now(),
                 connected=False,
             )
