@@ -305,3 +305,13 @@ async def test_201_data_transfer_from_an_unknown_vendor_has_no_data_in_the_answe
         response = await api.get("/api/unrecognised-messages", params={"station_id": "CP-DT2"})
         assert "5500000000000004" not in response.text
         assert response.json()["items"][0]["ocpp_version"] == "2.0.1"
+
+
+async def test_removing_a_connected_station_closes_its_connection(sqlite_server: Running) -> None:
+    async with sqlite_server.connect("CP-GONE", "1.6") as ws:
+        await raw_call(ws, [2, "b1", "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"}])
+        async with sqlite_server.http() as api:
+            assert (await api.delete("/api/stations/CP-GONE")).status_code == 204
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 5)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008

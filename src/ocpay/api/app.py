@@ -276,6 +276,8 @@ def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
     async def remove_station(station_id: StationId) -> None:
         if not await services.stations.remove(station_id):
             raise HTTPException(404, f"no station {station_id}")
+        if gateway is not None:
+            await gateway.disconnect(station_id, "station removed")
 
     @api.get("/stations/{station_id}/connectors", tags=["stations"])
     async def list_connectors(station_id: StationId) -> list[dict[str, Any]]:

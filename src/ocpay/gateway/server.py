@@ -129,6 +129,7 @@ class Gateway:
         self.config = config
         self.connections: dict[str, StationConnection] = {}
         self._server: Server | None = None
+        self._closing: set[asyncio.Task[None]] = set()
         context = config.ssl_context
         self._client_certificates = context is not None and context.verify_mode == ssl.CERT_REQUIRED
 
@@ -156,6 +157,12 @@ class Gateway:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+
+    async def disconnect(self, station_id: str, reason: str) -> None:
+        """Close a station's connection (it was removed, say); nothing when it is not connected."""
+        connection = self.connections.get(station_id)
+        if connection is not None:
+            await connection.ws.close(1008, reason)
 
     def connection(self, station_id: str) -> StationConnection:
         connection = self.connections.get(station_id)
@@ -190,11 +197,13 @@ class Gateway:
         if previous is not None:
             log.info("station %s reconnected; closing its previous connection", station_id)
             previous.fail_pending()
-            await previous.ws.close(1000, "replaced by a new connection")
+            # in the background: a half-dead socket may take the close timeout, the new one is live now
+            self._closing.add(task := asyncio.create_task(previous.ws.close(1000, "replaced by a new connection")))
+            task.add_done_callback(self._closing.discard)
         else:
             CONNECTED.inc()
-        await self.handler.connected(station_id, version)
         try:
+            await self.handler.connected(station_id, version)
             await self._pump(connection)
         finally:
             if self.connections.get(station_id) is connection:

@@ -92,10 +92,11 @@ class Journal:
         try:
             for sql, rows in runs:
                 conn.executemany(sql, [{k: _sqlite_value(v) for k, v in row.items()} for row in rows])
+            conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # a failed COMMIT leaves the transaction open: close it for the next batch
+                conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
 
     async def close(self) -> None:
         if self._flusher is not None:
