@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,8 +105,23 @@ def change_availability(version: str, evse_id: int, operative: bool) -> Command:
     return Command("ChangeAvailability", payload)
 
 
+_VARIABLE_KEY = re.compile(
+    r"^(?P<component>[^.\[\]]+)(?:\[(?!evse )(?P<component_instance>[^\]]+)\])?(?:\[evse (?P<evse>\d+)\])?"
+    r"\.(?P<variable>[^.\[\]]+)(?:\[(?P<variable_instance>[^\]]+)\])?$"
+)
+
+
 def _split_variable(key: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    component, dot, variable = key.partition(".")
-    if not dot or not component or not variable:
-        raise UnsupportedCommand(f"2.x variables are named Component.Variable, not {key!r}")
-    return {"name": component}, {"name": variable}
+    """`Component[instance][evse N].Variable[instance]` (as notify_report.variable_key writes it) -> 2.x types."""
+    match = _VARIABLE_KEY.match(key)
+    if match is None:
+        raise UnsupportedCommand(f"2.x variables are named Component[instance].Variable[instance], not {key!r}")
+    component: dict[str, Any] = {"name": match["component"]}
+    if match["component_instance"]:
+        component["instance"] = match["component_instance"]
+    if match["evse"]:
+        component["evse"] = {"id": int(match["evse"])}
+    variable: dict[str, Any] = {"name": match["variable"]}
+    if match["variable_instance"]:
+        variable["instance"] = match["variable_instance"]
+    return component, variable

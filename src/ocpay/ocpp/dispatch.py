@@ -69,17 +69,18 @@ class Dispatcher:
             return encode_error(call.message_id, code, f"{call.action} is not handled by this CSMS")
         try:
             self.schemas.validate(version, call.action, call.payload)
+        except SchemaViolation as violation:  # the station's request is at fault: say how
+            CALLS.labels(version, call.action, violation.code).inc()
+            return encode_error(call.message_id, error_code_for(version, violation.code), violation.description)
+        try:
             reply = await handler(CallContext(station.station_id, version, self.ports), call.payload)
             payments = self.ports.payments
             if payments is not None and payments.observes(call.action):
                 reply = await payments.observe(station.station_id, version, call.action, call.payload, reply)
             if self.validate_replies:
                 self.schemas.validate(version, call.action, reply, response=True)
-        except SchemaViolation as violation:
-            CALLS.labels(version, call.action, violation.code).inc()
-            return encode_error(call.message_id, error_code_for(version, violation.code), violation.description)
-        except Exception:
-            log.exception("station %s: %s failed", station.station_id, call.action)
+        except Exception as exc:  # our fault, including an answer of ours that breaks the schema
+            log.error("station %s: %s failed: %s", station.station_id, call.action, type(exc).__name__, exc_info=exc)
             CALLS.labels(version, call.action, "InternalError").inc()
             return encode_error(call.message_id, "InternalError", f"{call.action} could not be processed")
         CALLS.labels(version, call.action, "ok").inc()

@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 import fastjsonschema
@@ -840,7 +840,12 @@ def _costs(
         idle_minutes = Decimal((unplugged - session.stopped_at).total_seconds()) / 60 - (price.idle_grace_minutes or 0)
         if idle_minutes > 0:
             final += price.idle_hour_price * idle_minutes / 60
-    return {"running": round(float(running), 2), "final": round(float(final), 2) if session.stopped_at else None}
+    return {"running": _cents(running), "final": _cents(final) if session.stopped_at else None}
+
+
+def _cents(amount: Decimal) -> float:
+    """Money shown to the driver: rounded half up to the cent in decimal, then made a JSON number."""
+    return float(amount.quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
 def _get(value: Any, path: str) -> Any:
