@@ -12,11 +12,16 @@ from typing import Any
 
 MASK = "***"
 _SENSITIVE_KEY = re.compile(
-    r"pan|card|stan|auth.*code|authoriz|approval|psp|receipt.?(no|num|id)|payment.?(id|ref|transaction)"
-    r"|terminal.?(tx|transaction)|aid$|iban|token|ticket|rrn|cvv|track|expiry",
+    r"pan|card|stan|auth.*code|authoriz|approval|psp|receipt|payment.?(id|ref|transaction)"
+    r"|terminal.?(tx|transaction)|aid$|iban|token|ticket|rrn|cvv|track|expiry|reference|^ref$|^report$|vu.?number",
     re.IGNORECASE,
 )
-_DIGIT_RUN = re.compile(r"\d{8,}")  # card numbers, STANs, authorisation references
+_DIGIT_RUN = re.compile(r"\d{6,}")  # card numbers, STANs, authorisation references
+# Free text such as a receipt: whatever follows a payment label ("STAN 004711", "AUTHCODE:654321").
+_LABELLED = re.compile(
+    r"\b(STAN|AUTH\w*|APPR\w*|RRN|TID|AID|REF\w*|PAN|TRX\w*|TXN\w*)(\W{0,3})([A-Z0-9][A-Z0-9-]{2,})",
+    re.IGNORECASE,
+)
 
 
 def mask(value: Any, key: str = "", inside_sensitive: bool = False) -> Any:
@@ -36,7 +41,7 @@ def mask(value: Any, key: str = "", inside_sensitive: bool = False) -> Any:
         embedded = _embedded_json(value)  # 1.6 DataTransfer data is JSON inside a string
         if embedded is not None:
             return json.dumps(mask(embedded), separators=(",", ":"))
-        return _DIGIT_RUN.sub(MASK, value)
+        return _DIGIT_RUN.sub(MASK, _LABELLED.sub(rf"\1\2{MASK}", value))
     return value
 
 
