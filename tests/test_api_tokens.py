@@ -123,3 +123,12 @@ async def test_errors_are_json_with_a_reason_and_lists_have_totals(tmp_path: Pat
             "supported", "compatible", "needs_development"
         )  # fmt: skip
         assert (await api.post("/api/unrecognised-messages/assess", params={"station_id": "NOPE"})).status_code == 404
+
+
+async def test_another_sites_page_cannot_write_through_the_api(tmp_path: Path) -> None:
+    async with running(f"sqlite:///{tmp_path / 'x.sqlite'}") as srv, srv.http() as api:  # open mode: no token
+        await api.post("/api/stations", json={"id": "CP-CSRF"})
+        forged = await api.post("/api/stations/CP-CSRF/credentials", headers={"Origin": "https://evil.example"})
+        assert forged.status_code == 403 and "another site" in forged.json()["detail"]
+        own = await api.post("/api/stations/CP-CSRF/credentials", headers={"Origin": srv.http_url})
+        assert own.status_code in (200, 201)

@@ -29,6 +29,7 @@ from ocpay.api.commands import CommandIn, CommandName, CommandProblem
 from ocpay.api.commands import send as send_command
 from ocpay.api.console import LoginRequired, console_error, login_redirect
 from ocpay.api.console import create_router as console_router
+from ocpay.api.origin import cross_site
 from ocpay.api.requests import create_router as requests_router
 from ocpay.gateway.server import Gateway
 from ocpay.services import overview
@@ -147,8 +148,11 @@ def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
             if found is None:
                 raise HTTPException(401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
             who = found
-        if request.method in WRITES and not who.can_write:
-            raise HTTPException(403, f"API token {who.name} is read-only")
+        if request.method in WRITES:
+            if cross_site(request):  # a browser posting another site's form, most of all in open mode
+                raise HTTPException(403, "a write from another site's page")
+            if not who.can_write:
+                raise HTTPException(403, f"API token {who.name} is read-only")
         request.state.principal = who
         return who
 

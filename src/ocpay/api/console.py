@@ -13,7 +13,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -24,6 +24,7 @@ from starlette.datastructures import UploadFile
 
 from ocpay.api.commands import CommandIn, CommandProblem
 from ocpay.api.commands import send as send_command
+from ocpay.api.origin import cross_site
 from ocpay.gateway.server import Gateway
 from ocpay.services import overview
 from ocpay.services.api_tokens import OPEN, ApiTokens, Principal
@@ -106,8 +107,7 @@ def create_router(services: Services, tokens: ApiTokens, gateway: Gateway | None
     async def guarded(request: Request, write: bool = False) -> Principal:
         principal = await who(request)
         if write:
-            origin = request.headers.get("origin")
-            if origin and urlsplit(origin).netloc != request.headers.get("host"):
+            if cross_site(request):
                 raise HTTPException(403, "a form from another site")
             if not principal.can_write:
                 raise HTTPException(403, f"API token {principal.name} is read-only")
