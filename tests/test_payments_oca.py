@@ -10,6 +10,7 @@ import csv
 import io
 import json
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -334,3 +335,24 @@ async def test_an_oca_201_station_gets_price_and_cost_in_the_standard_answers(db
             (session,) = (await api.get("/api/sessions", params={"station_id": "OCA-201"})).json()["items"]
             assert session["billing"] == "terminal"
             assert session["payment"]["dialect"] == VENDOR
+
+
+async def test_a_price_set_from_the_cli_reaches_a_running_server(db_url: str) -> None:
+    """The CLI is another process: the server re-reads prices and bindings (here at once, by `refresh`)."""
+    from ocpay.config import Settings
+    from ocpay.services.container import Services
+
+    async with running(db_url, open_registration=True) as srv:
+        await srv.services.stations.add("CLI-PRICED")
+        payments = srv.services.payments
+        assert await payments._price("CLI-PRICED") is None  # read once, and cached
+        other = await Services.open(Settings(db=db_url))
+        try:
+            await other.payments.set_price("CLI-PRICED", currency="EUR", kwh_price=Decimal("0.42"))
+            await other.payments.bind("CLI-PRICED", "siemens-sicharge-d-ccv")
+        finally:
+            await other.close()
+        await payments.refresh()
+        price = await payments._price("CLI-PRICED")
+        assert price is not None and price.kwh_price == Decimal("0.42")
+        assert payments.binding("CLI-PRICED") is not None

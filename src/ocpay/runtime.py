@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import ssl
 import sys
@@ -89,7 +90,7 @@ class CentralSystem:
         self._http = _EmbeddedHttpServer(config)
         self._tasks = [
             asyncio.create_task(self._http.serve()),
-            asyncio.create_task(self._flush_seen()),
+            asyncio.create_task(self._housekeeping()),
         ]
         while not self._http.started:
             if self._tasks[0].done():
@@ -101,14 +102,17 @@ class CentralSystem:
         assert self._http is not None
         return int(self._http.servers[0].sockets[0].getsockname()[1])
 
-    async def _flush_seen(self) -> None:
+    async def _housekeeping(self) -> None:
+        """Every 5 s: last-seen times. Every 30 s: bindings and prices others changed (the CLI, say)."""
         assert self.services is not None
-        while True:
+        for tick in itertools.count(1):
             await asyncio.sleep(5)
             try:
                 await self.services.stations.flush_seen()
+                if tick % 6 == 0:
+                    await self.services.payments.refresh()
             except Exception:
-                log.exception("could not record last-seen times")
+                log.exception("housekeeping failed; trying again in 5 s")
 
     async def stop(self) -> None:
         if self.gateway is not None:

@@ -15,7 +15,7 @@ import re
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -41,6 +41,8 @@ log = logging.getLogger("ocpay.payments")
 VAT_NUMBER = re.compile(r"^[A-Z]{2}[0-9A-Z+*]{2,13}$")
 _OBSERVED = {"BootNotification", "Authorize", "StartTransaction", "MeterValues", "StopTransaction", "TransactionEvent"}
 _DISPLAY_ONLY = {"price_shown", "price_requested"}
+# A CSMS-issued idTag must start its session within this time; then it serves that session only.
+ISSUED_TOKEN_LIFETIME = timedelta(minutes=30)
 _SUMMARY_STATUS = {
     "authorized": "authorized",
     "declined": "declined",
@@ -99,7 +101,8 @@ class Payments:
         self._hash_key = hash_key.encode() if hash_key else b""
         self._bindings: dict[str, Binding] = {}
         self._prices: dict[str, StationPrice | None] = {}  # this process sets every price it caches
-        self._issued: dict[str, dict[str, str]] = {}  # station -> CSMS-issued id token -> dialect
+        # station -> CSMS-issued id token -> (dialect, until when it may start a session; None: in use)
+        self._issued: dict[str, dict[str, tuple[str, datetime | None]]] = {}
         self._validators: dict[tuple[str, str], Callable[[Any], Any]] = {}
         self._claims: dict[tuple[str, str], list[tuple[Dialect, Message, dict[str, Any]]]] = {}
         self._carriers: dict[str, list[tuple[Dialect, Message]]] = {}  # action -> customData messages on it
@@ -113,25 +116,41 @@ class Payments:
         if not self._hash_key:
             self._hash_key = (await self._stored_secret("payment_reference_key")).encode()
         async with self.db.read() as s:
-            stations = list(await s.scalars(select(Station).where(Station.integration.is_not(None))))
             issued = await s.execute(
-                select(PaymentEvent.station_id, PaymentEvent.issued_token, PaymentEvent.dialect).where(
-                    PaymentEvent.issued_token.is_not(None), PaymentEvent.session_id.is_(None)
+                select(PaymentEvent.station_id, PaymentEvent.issued_token, PaymentEvent.dialect, PaymentEvent.at).where(
+                    PaymentEvent.issued_token.is_not(None),
+                    PaymentEvent.session_id.is_(None),
+                    PaymentEvent.at > now() - ISSUED_TOKEN_LIFETIME,
                 )
             )
-        for station_id, token, dialect_id in issued:
+        for station_id, token, dialect_id, at in issued:
             if token is not None:
-                self._issued.setdefault(station_id, {})[token] = dialect_id
-        for station in stations:
-            self._set_binding(
-                station.id, station.integration, station.integration_params or {}, station.integration_bound
-            )
+                self._issued.setdefault(station_id, {})[token] = (dialect_id, at + ISSUED_TOKEN_LIFETIME)
+        await self.refresh()
         for dialect in self.dialects:
             self._claim(dialect, dialect.parameter_defaults())
         for entry in self.catalog:
             dialect = self.dialects.get(entry.dialect) if entry.dialect else None
             if dialect is not None:
                 self._claim(dialect, {**dialect.parameter_defaults(), **entry.parameters})
+
+    async def refresh(self) -> None:
+        """Re-read bindings and prices (another process, the CLI, may have changed them); forget stale tokens."""
+        async with self.db.read() as s:
+            stations = list(await s.scalars(select(Station).where(Station.integration.is_not(None))))
+        bound = {station.id for station in stations}
+        for station in stations:
+            self._set_binding(
+                station.id, station.integration, station.integration_params or {}, station.integration_bound
+            )
+        for station_id in set(self._bindings) - bound:
+            del self._bindings[station_id]
+        self._prices.clear()
+        moment = now()
+        for tokens in self._issued.values():
+            for token, (_, until) in list(tokens.items()):
+                if until is not None and until < moment:
+                    del tokens[token]
 
     async def _stored_secret(self, name: str) -> str:
         async with self.db.write() as s:
@@ -212,9 +231,9 @@ class Payments:
 
     # -- card sessions (the sessions service asks) ----------------------------------------------
     def recognise(self, station_id: str, token: IdToken) -> CardMatch | None:
-        issued_by = self._issued.get(station_id, {}).get(token.value)
-        if issued_by is not None:  # we issued it when the terminal authorised a card
-            return CardMatch(issued_by, token.value)
+        issued = self._issued.get(station_id, {}).get(token.value)
+        if issued is not None and (issued[1] is None or issued[1] > now()):  # we issued it for a card
+            return CardMatch(issued[0], token.value)
         binding = self._bindings.get(station_id)
         candidates = [binding.dialect] if binding else []
         if token.type == "DirectPayment":  # standard in 2.1: any station may send one
@@ -425,7 +444,8 @@ class Payments:
             received.reference_hash = self.reference_hash(str(fields["reference"]))
         if message.issues_token:
             received.issued_token = "CARD" + secrets.token_hex(8).upper()  # 20 characters: a 1.6 idTag
-            self._issued.setdefault(station_id, {})[received.issued_token] = dialect.id
+            until = now() + ISSUED_TOKEN_LIFETIME
+            self._issued.setdefault(station_id, {})[received.issued_token] = (dialect.id, until)
         if fields.get("timestamp") is not None:
             try:
                 received.reported_at = parse_time(str(fields["timestamp"]))
@@ -514,6 +534,7 @@ class Payments:
             for event in list(events):
                 event.session_id = session.id
                 _summarise(session, event.dialect, Received({"currency": event.currency}, event.kind, event.amount))
+        issued[id_tag] = (issued[id_tag][0], None)  # in use: good until this session stops
         return session
 
     async def _session(self, station_id: str, transaction_id: str) -> ChargingSession | None:
