@@ -9,6 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from ocpay.cli.main import app as cli_app
+from ocpay.ocpp.model import CustomMessage
 from tests.conftest import running
 
 
@@ -118,10 +119,12 @@ async def test_errors_are_json_with_a_reason_and_lists_have_totals(tmp_path: Pat
         assert offline.status_code == 409
         log = (await api.get("/api/commands", params={"station_id": "CP-H"})).json()
         assert log["total"] == 1 and log["items"][0]["outcome"] == "offline"
+        # what the station sent that no dialect knew: the DBT report shape under another vendorId
+        report = {"tx_ID": 7, "tx_Time": "2026-11-25T12:00:00Z", "totalTaxedCost": 9.5, "customerTicket": "x"}
+        await srv.services.custom.record_unrecognised("CP-H", "1.6", CustomMessage("ACME.TPE", "CardTxReport", report))
         assessed = await api.post("/api/unrecognised-messages/assess", params={"station_id": "CP-H"})
-        assert assessed.status_code == 200 and assessed.json()["verdict"] in (
-            "supported", "compatible", "needs_development"
-        )  # fmt: skip
+        assert assessed.status_code == 200, assessed.text
+        assert (assessed.json()["verdict"], assessed.json()["dialect"]) == ("compatible", "com.dbt.cardtxreport")
         assert (await api.post("/api/unrecognised-messages/assess", params={"station_id": "NOPE"})).status_code == 404
 
 

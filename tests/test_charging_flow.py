@@ -58,6 +58,8 @@ async def test_ocpp16_session_from_boot_to_stop(server: Running) -> None:
         assert session["id_token"] == "RFID-0001"
         detail = (await api.get(f"/api/sessions/{session['id']}")).json()
         assert [m["value"] for m in detail["meter_values"]] == [4500]
+        (boot,) = (await api.get("/api/stations/CP16/boots")).json()
+        assert (boot["vendor"], boot["model"], boot["ocpp_version"]) == ("Siemens", "Sicharge D", "1.6")
         cp16 = (await api.get("/api/stations/CP16")).json()
         assert cp16["vendor"] == "Siemens" and cp16["ocpp_version"] == "1.6"
         assert {"evse_id": 1, "connector_id": 1, "status": "Preparing"}.items() <= cp16["connectors"][0].items()

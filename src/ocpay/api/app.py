@@ -8,7 +8,6 @@ every POST, PUT, PATCH and DELETE. Every error is JSON: {"detail": "<reason>"}. 
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -34,11 +33,10 @@ from ocpay.api.requests import create_router as requests_router
 from ocpay.gateway.server import Gateway
 from ocpay.services import overview
 from ocpay.services.api_tokens import OPEN, ApiTokens, Principal
-from ocpay.services.assessment import assess
 from ocpay.services.catalog import entry_summary
 from ocpay.services.container import Services
 from ocpay.services.dialects import dialect_summary
-from ocpay.services.documents import DocumentError, recorded_documentation
+from ocpay.services.documents import DocumentError
 from ocpay.services.exports import export_csv, export_sessions
 from ocpay.services.sessions import IdTokenExists, session_summary
 from ocpay.services.stations import StationExists, UnknownStation, station_summary
@@ -288,6 +286,15 @@ def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
         """Every connector of the station (a handful: not paged)."""
         return [_connector(x) for x in await services.stations.connectors(station_id)]
 
+    @api.get("/stations/{station_id}/boots", tags=["stations"])
+    async def list_boots(station_id: StationId, limit: Limit = 50) -> list[dict[str, Any]]:
+        """The station's boot history, newest first: firmware, model and OCPP version over time."""
+        return [
+            {"at": x.at, "ocpp_version": x.ocpp_version, "vendor": x.vendor, "model": x.model, "serial": x.serial,
+             "firmware": x.firmware, "reason": x.reason}
+            for x in await services.stations.boots(station_id, limit)
+        ]  # fmt: skip
+
     @api.get("/stations/{station_id}/notices", tags=["stations"])
     async def list_notices(station_id: StationId, limit: Limit = 50) -> list[dict[str, Any]]:
         """The latest notices, newest first (firmware, security, rejected dialect messages, ...)."""
@@ -404,7 +411,10 @@ def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
         terminal: Annotated[str | None, Query(max_length=200, description='"MAKER MODEL" of the terminal')] = None,
     ) -> dict[str, Any]:
         """Assess the custom messages recorded for a station: supported, compatible, or needs development."""
-        return await assess_recorded(services, station_id, terminal)
+        try:
+            return await overview.assess_recorded(services, station_id, terminal)
+        except DocumentError as exc:
+            raise HTTPException(404, str(exc)) from None
 
     # -- dialects and catalog --------------------------------------------------------------------
     @api.get("/dialects", tags=["dialects"])
@@ -471,16 +481,6 @@ async def _bind(services: Services, station_id: str, entry: str, params: dict[st
         "dialect": binding.dialect.id,
         "params": binding.params,
     }
-
-
-async def assess_recorded(services: Services, station_id: str, terminal: str | None = None) -> dict[str, Any]:
-    """The assessment of what a station sent that no dialect recognised (masked samples only)."""
-    try:
-        doc = await recorded_documentation(services.db, station_id)
-    except DocumentError as exc:
-        raise HTTPException(404, str(exc)) from None
-    result = await asyncio.to_thread(assess, doc, services.dialects, services.catalog, terminal=terminal)
-    return {"station_id": station_id, **result.to_json()}
 
 
 def _query_time(value: datetime | None, name: str) -> datetime | None:

@@ -30,6 +30,7 @@ from ocpay.services import overview
 from ocpay.services.api_tokens import OPEN, ApiTokens, Principal
 from ocpay.services.container import Services
 from ocpay.services.dialects import dialect_summary
+from ocpay.services.documents import DocumentError
 from ocpay.services.requests import STATUSES, RequestError, Upload
 from ocpay.services.sessions import session_summary
 from ocpay.services.stations import station_summary
@@ -375,9 +376,10 @@ def create_router(services: Services, tokens: ApiTokens, gateway: Gateway | None
         principal = await guarded(request, write=True)
         form = await request.form()
         station_id = _text(form.get("station_id")) or ""
-        from ocpay.api.app import assess_recorded
-
-        result = await assess_recorded(services, station_id, _text(form.get("terminal")))
+        try:
+            result = await overview.assess_recorded(services, station_id, _text(form.get("terminal")))
+        except DocumentError as exc:
+            raise HTTPException(404, str(exc)) from None
         return page(request, "assessment.html", principal, station_id=station_id, result=result)
 
     return router

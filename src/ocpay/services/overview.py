@@ -6,6 +6,7 @@ everything that touches stations or payments goes through the services.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,7 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.sql import Select
 
 from ocpay.ocpp.model import now
+from ocpay.services.assessment import assess
 from ocpay.services.container import Services
+from ocpay.services.documents import recorded_documentation
 from ocpay.services.redaction import mask
 from ocpay.services.sessions import session_summary
 from ocpay.store.models import (
@@ -278,3 +281,13 @@ def command_summary(x: CommandRecord) -> dict[str, Any]:
         "actor": x.actor,
         "at": x.at,
     }
+
+
+async def assess_recorded(services: Services, station_id: str, terminal: str | None = None) -> dict[str, Any]:
+    """The assessment of what a station sent that no dialect recognised (masked samples only).
+
+    Raises DocumentError when nothing was recorded for the station.
+    """
+    doc = await recorded_documentation(services.db, station_id)
+    result = await asyncio.to_thread(assess, doc, services.dialects, services.catalog, terminal=terminal)
+    return {"station_id": station_id, **result.to_json()}

@@ -16,7 +16,7 @@ from ocpay.ocpp.ports import Admission
 from ocpay.services.redaction import mask
 from ocpay.store.db import Database
 from ocpay.store.journal import Write
-from ocpay.store.models import Connector, Station, StationNoticeRecord, StationSetting
+from ocpay.store.models import BootRecord, Connector, Station, StationNoticeRecord, StationSetting
 from ocpay.store.statements import (
     INSERT_BOOT_RECORD,
     STATION_BOOTED,
@@ -111,6 +111,16 @@ class Stations:
         async with self.db.read() as s:
             rows = await s.scalars(
                 select(StationSetting).where(StationSetting.station_id == station_id).order_by(StationSetting.key)
+            )
+            return list(rows)
+
+    async def boots(self, station_id: str, limit: int = 50) -> list[BootRecord]:
+        async with self.db.read() as s:
+            rows = await s.scalars(
+                select(BootRecord)
+                .where(BootRecord.station_id == station_id)
+                .order_by(BootRecord.id.desc())
+                .limit(limit)
             )
             return list(rows)
 
