@@ -356,3 +356,9 @@ async def test_a_price_set_from_the_cli_reaches_a_running_server(db_url: str) ->
         price = await payments._price("CLI-PRICED")
         assert price is not None and price.kwh_price == Decimal("0.42")
         assert payments.binding("CLI-PRICED") is not None
+
+
+def test_displayed_cost_is_rounded_half_up_to_the_cent() -> None:
+    from ocpay.services.payments import _cents
+
+    assert [_cents(Decimal(x)) for x in ("2.675", "0.125", "6.6", "0.004")] == [2.68, 0.13, 6.6, 0.0]
