@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -166,3 +167,17 @@ async def test_a_malformed_receipt_is_rejected_stores_nothing_and_tells_the_oper
         assert session["payment"]["final_amount"] is None
         for secret in (PAN, STAN, TERMINAL_TX, AUTH_CODE, RECEIPT_TEXT):
             assert await stored_anywhere(db_url, secret) == [], f"{secret} is stored"
+
+
+async def test_an_issued_idtag_not_used_in_time_is_no_card_session(sqlite_server: Running) -> None:
+    async with station(sqlite_server, "OSP-LATE", "1.6") as cp:
+        await boot_hyc(cp)
+        tag = json.loads((await onsitepay(cp, "Authorize", {"terminalId": "T1", "paymentId": "PAY-2"})).data)["tagId"]
+        assert (await cp.call(call16.Authorize(id_tag=tag))).id_tag_info["status"] == "Accepted"
+        # thirty minutes later (the issued tag's lifetime) nobody has started a session with it
+        issued = sqlite_server.services.payments._issued["OSP-LATE"]
+        issued[tag] = (issued[tag][0], datetime.now(UTC) - timedelta(seconds=1))
+        late = await cp.call(
+            call16.StartTransaction(connector_id=1, id_tag=tag, meter_start=0, timestamp=iso(minutes_ago(1)))
+        )
+        assert late.id_tag_info["status"] == "Invalid"
