@@ -504,11 +504,10 @@ class Payments:
         if received.reference_hash is None:
             return None
         async with self.db.read() as s:
-            return await s.scalar(
-                select(ChargingSession).where(
-                    ChargingSession.station_id == station_id, ChargingSession.id_token == received.reference_hash
-                )
+            query = select(ChargingSession).where(
+                ChargingSession.station_id == station_id, ChargingSession.id_token == received.reference_hash
             )
+            return await s.scalar(query.order_by(ChargingSession.id.desc()).limit(1))  # as _PAYMENT_SESSION does
 
     async def _link_issued(self, station_id: str, transaction_id: Any, id_tag: str | None) -> ChargingSession | None:
         """A session started with a CSMS-issued idTag takes over the card events recorded before it."""

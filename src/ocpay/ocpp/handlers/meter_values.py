@@ -8,11 +8,11 @@ from ocpay.ocpp.ports import CallContext
 
 
 async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    samples = meter_samples(payload["meterValue"], ctx.version)
     if ctx.version == "1.6":
         tx = payload.get("transactionId")
-        report = MeterReport(payload["connectorId"], None if tx is None else str(tx), ())
+        report = MeterReport(payload["connectorId"], None if tx is None else str(tx), samples)
     else:
-        report = MeterReport(payload["evseId"], None, ())
-    report = MeterReport(report.evse_id, report.transaction_id, meter_samples(payload["meterValue"], ctx.version))
+        report = MeterReport(payload["evseId"], None, samples)  # 2.x MeterValues are outside transactions
     await ctx.ports.sessions.meter_values(ctx.station_id, report)
     return {}
