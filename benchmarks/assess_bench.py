@@ -16,10 +16,10 @@ import statistics
 import time
 from pathlib import Path
 
-from ocpay.services.assessment import assess
-from ocpay.services.catalog import Catalog
-from ocpay.services.dialects import DialectSet
-from ocpay.services.documents import read_documentation
+from ocpay.assessment.core import assess
+from ocpay.assessment.documents import read_documentation
+from ocpay.integrations.catalog import Catalog
+from ocpay.integrations.dialects import DialectSet
 
 DEFAULT_LOG = Path(__file__).parent.parent / "tests" / "fixtures" / "assessment" / "hundred-messages.jsonl"
 

@@ -24,22 +24,22 @@ from pydantic import AfterValidator, BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ocpay import __version__
+from ocpay.access.api_tokens import OPEN, ApiTokens, Principal
 from ocpay.api.commands import CommandIn, CommandName, CommandProblem
 from ocpay.api.commands import send as send_command
-from ocpay.api.console import LoginRequired, console_error, login_redirect
-from ocpay.api.console import create_router as console_router
 from ocpay.api.origin import cross_site
 from ocpay.api.requests import create_router as requests_router
+from ocpay.app import overview
+from ocpay.app.container import Services
+from ocpay.assessment.documents import DocumentError
+from ocpay.charging.exports import export_csv, export_sessions
+from ocpay.charging.sessions import IdTokenExists, session_summary
+from ocpay.charging.stations import StationExists, UnknownStation, station_summary
+from ocpay.console.routes import LoginRequired, console_error, login_redirect
+from ocpay.console.routes import create_router as console_router
 from ocpay.gateway.server import Gateway
-from ocpay.services import overview
-from ocpay.services.api_tokens import OPEN, ApiTokens, Principal
-from ocpay.services.catalog import entry_summary
-from ocpay.services.container import Services
-from ocpay.services.dialects import dialect_summary
-from ocpay.services.documents import DocumentError
-from ocpay.services.exports import export_csv, export_sessions
-from ocpay.services.sessions import IdTokenExists, session_summary
-from ocpay.services.stations import StationExists, UnknownStation, station_summary
+from ocpay.integrations.catalog import entry_summary
+from ocpay.integrations.dialects import dialect_summary
 
 _bearer = HTTPBearer(auto_error=False)
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -250,7 +250,7 @@ def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
         window: Annotated[int, Query(ge=1, le=1000, description="card sessions to consider")] = 20,
     ) -> dict[str, Any]:
         """Integration health: configuration as expected, last card session, failure rate."""
-        health = await overview.station_health(services, station_id, window)
+        health = await services.health.station(station_id, window)
         if health is None:
             raise HTTPException(404, f"no station {station_id}")
         return health
@@ -324,12 +324,12 @@ def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
         station_id: Annotated[str | None, Query(max_length=48)] = None, offset: Offset = 0, limit: Limit = 100
     ) -> Page:
         """Commands sent to stations with their results, newest first."""
-        items, total = await overview.commands(services, station_id=station_id, offset=offset, limit=limit)
+        items, total = await services.command_log.page(station_id=station_id, offset=offset, limit=limit)
         return Page(items=items, offset=offset, limit=limit, total=total)
 
     @api.get("/commands/{command_id}", tags=["commands"])
     async def show_command(command_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> dict[str, Any]:
-        found = await overview.command(services, command_id)
+        found = await services.command_log.get(command_id)
         if found is None:
             raise HTTPException(404, f"no command {command_id}")
         return found
@@ -445,7 +445,9 @@ def create_app(services: Services, gateway: Gateway | None = None) -> FastAPI:
     app.include_router(api)
 
     app.include_router(console_router(services, tokens, gateway))
-    app.mount("/console/static", StaticFiles(directory=FilePath(__file__).parent / "static"), name="static")
+    app.mount(
+        "/console/static", StaticFiles(directory=FilePath(__file__).parent.parent / "console" / "static"), name="static"
+    )
 
     @app.get("/", include_in_schema=False)
     async def home() -> Response:

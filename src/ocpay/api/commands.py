@@ -6,12 +6,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from ocpay.app.container import Services
+from ocpay.charging.commands import Commands, InvalidAnswer
 from ocpay.gateway.server import CallFailed, CallTimeout, StationOffline
 from ocpay.ocpp.commands import UnsupportedCommand
 from ocpay.ocpp.schemas import SchemaViolation
-from ocpay.services import overview
-from ocpay.services.commands import Commands, InvalidAnswer
-from ocpay.services.container import Services
 
 
 class CommandIn(BaseModel):
@@ -75,8 +74,8 @@ async def send(services: Services, station_id: str, command: str, body: CommandI
     except (SchemaViolation, UnsupportedCommand, ValueError) as exc:
         problem, outcome = CommandProblem(422, str(exc)), "refused"
     else:
-        record = await overview.record_command(
-            services, station_id, command, arguments, "answered", answer=answer, actor=actor
+        record = await services.command_log.record(
+            station_id, command, arguments, "answered", answer=answer, actor=actor
         )
         return {
             "station_id": station_id,
@@ -84,7 +83,7 @@ async def send(services: Services, station_id: str, command: str, body: CommandI
             "answer": answer,
             "command_id": record["id"] if record else None,
         }
-    await overview.record_command(services, station_id, command, arguments, outcome, error=problem.reason, actor=actor)
+    await services.command_log.record(station_id, command, arguments, outcome, error=problem.reason, actor=actor)
     raise problem
 
 

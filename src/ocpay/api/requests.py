@@ -9,9 +9,9 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ocpay.services import overview
-from ocpay.services.container import Services
-from ocpay.services.requests import FEATURE_STATUSES, STATUSES, RequestError, Upload
+from ocpay.app import overview
+from ocpay.app.container import Services
+from ocpay.integration_requests.workflow import FEATURE_STATUSES, STATUSES, RequestError, Upload
 
 Offset = Annotated[int, Query(ge=0, le=2**31 - 1)]
 Limit = Annotated[int, Query(ge=1, le=1000)]

@@ -15,8 +15,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ocpay.config import Settings
-from ocpay.services.api_tokens import ROLES, ApiTokenError, ApiTokens, token_summary
+from ocpay.access.api_tokens import ROLES, ApiTokenError, ApiTokens, token_summary
+from ocpay.app.config import Settings
 from ocpay.store.db import Database
 
 T = TypeVar("T")

@@ -14,11 +14,11 @@ from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.table import Table
 
-from ocpay.config import Settings
-from ocpay.services.assessment import Assessment, assess
-from ocpay.services.catalog import Catalog
-from ocpay.services.dialects import DialectError, DialectSet
-from ocpay.services.documents import Documentation, DocumentError, read_documentation, recorded_documentation
+from ocpay.app.config import Settings
+from ocpay.assessment.core import Assessment, assess
+from ocpay.assessment.documents import Documentation, DocumentError, read_documentation, recorded_documentation
+from ocpay.integrations.catalog import Catalog
+from ocpay.integrations.dialects import DialectError, DialectSet
 
 _COLOURS = {"supported": "green", "compatible": "yellow", "needs_development": "red"}
 

@@ -10,9 +10,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from ocpay.config import Settings
-from ocpay.services.container import Services
-from ocpay.services.dialects import DialectError
+from ocpay.app.config import Settings
+from ocpay.app.container import Services
+from ocpay.integrations.dialects import DialectError
 
 T = TypeVar("T")
 errors = Console(stderr=True)

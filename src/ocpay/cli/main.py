@@ -15,19 +15,19 @@ from rich.console import Console
 from rich.markdown import Markdown
 from rich.table import Table
 
+from ocpay.app.config import Settings
+from ocpay.app.container import Services
+from ocpay.app.loop import run as run_loop
+from ocpay.charging.exports import export_csv, export_sessions
+from ocpay.charging.sessions import IdTokenExists
+from ocpay.charging.stations import StationExists, station_summary
 from ocpay.cli.api_tokens import register as register_api_tokens
 from ocpay.cli.assess import register as register_assessment
 from ocpay.cli.common import fail, with_services
 from ocpay.cli.requests import register as register_requests
 from ocpay.cli.simulate import register_commands as register_simulation
-from ocpay.config import Settings
-from ocpay.loop import run as run_loop
-from ocpay.services.catalog import Catalog, entry_summary
-from ocpay.services.container import Services
-from ocpay.services.dialects import DialectError, DialectSet, dialect_summary, load_dialect
-from ocpay.services.exports import export_csv, export_sessions
-from ocpay.services.sessions import IdTokenExists
-from ocpay.services.stations import StationExists, station_summary
+from ocpay.integrations.catalog import Catalog, entry_summary
+from ocpay.integrations.dialects import DialectError, DialectSet, dialect_summary, load_dialect
 
 app = typer.Typer(help="ocpay: OCPP central system for chargers with payment terminals.", no_args_is_help=True)
 stations_app = typer.Typer(help="Stations allowed to connect.", no_args_is_help=True)
@@ -67,7 +67,7 @@ def serve(
     tls_client_ca: Annotated[str | None, typer.Option(help="CA for client certificates (profile 3)")] = None,
 ) -> None:
     """Serve OCPP-J on /ocpp/{station_id} and the REST API, health and metrics over HTTP."""
-    from ocpay.runtime import CentralSystem
+    from ocpay.app.runtime import CentralSystem
 
     settings = _settings(
         host=host,

@@ -11,10 +11,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ocpay.config import Settings
-from ocpay.loop import run as run_loop
-from ocpay.services.catalog import Catalog
-from ocpay.services.dialects import DialectError, DialectSet
+from ocpay.app.config import Settings
+from ocpay.app.loop import run as run_loop
+from ocpay.integrations.catalog import Catalog
+from ocpay.integrations.dialects import DialectError, DialectSet
 from ocpay.simulator.run import Summary, profiles, register, simulate
 from ocpay.simulator.station import FAULTS, Options
 
@@ -104,7 +104,7 @@ def demo_command(
     pause: Annotated[float, typer.Option(help="seconds between a station's messages")] = 2.0,
 ) -> None:
     """`ocpay serve` on the embedded SQLite default with a demo fleet charging continuously."""
-    from ocpay.runtime import CentralSystem
+    from ocpay.app.runtime import CentralSystem
 
     settings = Settings(open_registration=True, authorize_unknown=False)
     settings.db = db or settings.db

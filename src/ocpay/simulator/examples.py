@@ -34,23 +34,3 @@ def example(schema: dict[str, Any] | None, rng: random.Random) -> Any:
         return "https://example.com/receipt"
     length = int(schema.get("maxLength", 12))
     return "SIM" + "".join(rng.choice("0123456789ABCDEF") for _ in range(max(min(length, 12) - 3, 1)))
-
-
-def set_path(data: dict[str, Any], path: str, value: Any) -> None:
-    """Set a dotted path, creating the objects on the way."""
-    parts = path.split(".")
-    node = data
-    for part in parts[:-1]:
-        child = node.get(part)
-        if not isinstance(child, dict):
-            child = node[part] = {}
-        node = child
-    node[parts[-1]] = value
-
-
-def get_path(data: Any, path: str) -> Any:
-    for part in path.split("."):
-        if not isinstance(data, dict):
-            return None
-        data = data.get(part)
-    return data

@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from ocpay.services.catalog import Catalog, CatalogEntry
-from ocpay.services.dialects import Dialect, DialectSet
+from ocpay.integrations.catalog import Catalog, CatalogEntry
+from ocpay.integrations.dialects import Dialect, DialectSet
 from ocpay.simulator.station import Options, Outcome, Profile, SimulatedStation
 
 # The ad hoc price simulated stations show where their dialect displays cost.

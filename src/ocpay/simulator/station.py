@@ -16,9 +16,10 @@ from typing import Any
 
 import orjson
 
-from ocpay.services.dialects import Dialect, Message
+from ocpay.integrations.dialects import Dialect, Message
+from ocpay.integrations.paths import get_path, set_path
 from ocpay.simulator.client import CsmsError, Offline, StationClient
-from ocpay.simulator.examples import example, get_path, set_path
+from ocpay.simulator.examples import example
 
 FAULTS = ("disconnect", "late", "malformed", "duplicate")
 _ACCEPTED = {"ChangeAvailability", "ChangeConfiguration", "Reset", "TriggerMessage", "GetBaseReport"}

@@ -1,0 +1,1 @@
+"""Access: API tokens for operators and scripts (never mixed with id tokens)."""

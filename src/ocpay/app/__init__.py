@@ -1,0 +1,1 @@
+"""Wiring: settings, the services container, the event loop and the running CSMS."""

@@ -1,0 +1,1 @@
+"""Assessment: read a pair's documentation and answer supported, compatible or needs development."""

@@ -1,0 +1,1 @@
+"""Charging: stations, sessions, id tokens, exports, remote commands and their log."""

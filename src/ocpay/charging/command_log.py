@@ -1,0 +1,77 @@
+"""The command log: every command an operator sent to a station, with what came back (an audit trail)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ocpay.charging.stations import Stations
+from ocpay.ocpp.model import now
+from ocpay.payments.redaction import mask
+from ocpay.store.db import Database
+from ocpay.store.models import CommandRecord
+from ocpay.store.queries import charging as queries
+
+
+class CommandLog:
+    """Records commands and reads them back; arguments, answers and errors are kept masked."""
+
+    def __init__(self, db: Database, stations: Stations) -> None:
+        self.db = db
+        self.stations = stations
+
+    async def record(
+        self,
+        station_id: str,
+        command: str,
+        arguments: dict[str, Any],
+        outcome: str,
+        *,
+        answer: dict[str, Any] | None = None,
+        error: str | None = None,
+        actor: str,
+    ) -> dict[str, Any] | None:
+        """Keep what was sent and what came back (masked); a station that does not exist leaves no record."""
+        if await self.stations.get(station_id) is None:
+            return None
+        async with self.db.write() as s:
+            record = CommandRecord(
+                station_id=station_id,
+                command=command,
+                arguments=mask({k: v for k, v in arguments.items() if v not in (None, [], {})}),
+                outcome=outcome,
+                answer=None if answer is None else mask(answer),
+                error=None if error is None else error[:500],
+                actor=actor[:100],
+                at=now(),
+            )
+            s.add(record)
+            await s.flush()
+        return command_summary(record)
+
+    async def page(
+        self, *, station_id: str | None = None, offset: int = 0, limit: int = 100
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page of the log, newest first, and the total number of records it is a page of."""
+        async with self.db.read() as s:
+            rows, total = await queries.commands(s, station_id=station_id, offset=offset, limit=limit)
+        return [command_summary(x) for x in rows], total
+
+    async def get(self, command_id: int) -> dict[str, Any] | None:
+        """One record, or None."""
+        async with self.db.read() as s:
+            row = await queries.command(s, command_id)
+        return None if row is None else command_summary(row)
+
+
+def command_summary(x: CommandRecord) -> dict[str, Any]:
+    return {
+        "id": x.id,
+        "station_id": x.station_id,
+        "command": x.command,
+        "arguments": x.arguments,
+        "outcome": x.outcome,
+        "answer": x.answer,
+        "error": x.error,
+        "actor": x.actor,
+        "at": x.at,
+    }

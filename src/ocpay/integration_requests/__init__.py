@@ -1,0 +1,1 @@
+"""Integration requests: the workflow from upload to verdict, feature requests and notifications."""

@@ -1,0 +1,1 @@
+"""Integrations: the dialect and catalog file formats (the YAML files themselves are data)."""

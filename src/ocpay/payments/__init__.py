@@ -1,0 +1,1 @@
+"""Payments: the dialect engine, station bindings, payment events, redaction of payment identifiers."""

@@ -1,0 +1,91 @@
+"""Custom messages (DataTransfer): routing by (vendorId, messageId) and the unrecognised-message record.
+
+The payments layer registers dialect handlers here. What nothing recognises is answered as the
+spec says (UnknownVendorId / UnknownMessageId, without data) and recorded, masked, so that it can
+be assessed later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import select
+
+from ocpay.ocpp.model import CustomMessage, CustomReply, now
+from ocpay.payments.redaction import mask
+from ocpay.store.db import Database
+from ocpay.store.models import UnrecognisedMessage
+
+CustomHandler = Callable[[str, str, CustomMessage], Awaitable[CustomReply | None]]
+"""(station_id, version, message) -> reply, or None when the handler does not claim this message."""
+
+
+class CustomMessages:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._handlers: dict[tuple[str, str | None], CustomHandler] = {}
+        self._vendors: set[str] = set()
+
+    def register(self, vendor_id: str, message_id: str | None, handler: CustomHandler) -> None:
+        self._handlers[(vendor_id, message_id)] = handler
+        self._vendors.add(vendor_id)
+
+    async def data_transfer(self, station_id: str, version: str, message: CustomMessage) -> CustomReply:
+        handler = self._handlers.get((message.vendor_id, message.message_id))
+        if handler is not None:
+            reply = await handler(station_id, version, message)
+            if reply is not None:
+                return reply
+        await self.record_unrecognised(station_id, version, message)
+        if message.vendor_id not in self._vendors:
+            return CustomReply("UnknownVendorId")
+        return CustomReply("UnknownMessageId")
+
+    async def record_unrecognised(self, station_id: str, version: str, message: CustomMessage) -> None:
+        moment = now()
+        message_id = message.message_id or ""
+        async with self.db.write() as s:
+            record = await s.scalar(
+                select(UnrecognisedMessage).where(
+                    UnrecognisedMessage.station_id == station_id,
+                    UnrecognisedMessage.vendor_id == message.vendor_id,
+                    UnrecognisedMessage.message_id == message_id,
+                )
+            )
+            if record is None:
+                s.add(
+                    UnrecognisedMessage(
+                        station_id=station_id,
+                        ocpp_version=version,
+                        vendor_id=message.vendor_id,
+                        message_id=message_id,
+                        first_seen_at=moment,
+                        last_seen_at=moment,
+                        count=1,
+                        sample=sample_of(message),
+                    )
+                )
+            else:
+                record.count += 1
+                record.last_seen_at = moment
+                record.ocpp_version = version
+
+    async def unrecognised(
+        self, *, station_id: str | None = None, offset: int = 0, limit: int = 100
+    ) -> list[UnrecognisedMessage]:
+        query = select(UnrecognisedMessage).order_by(UnrecognisedMessage.last_seen_at.desc())
+        if station_id:
+            query = query.where(UnrecognisedMessage.station_id == station_id)
+        async with self.db.read() as s:
+            return list(await s.scalars(query.offset(offset).limit(limit)))
+
+
+def sample_of(message: CustomMessage) -> dict[str, Any]:
+    """One masked example of the message, enough to infer its shape later."""
+    return {
+        "vendorId": message.vendor_id,
+        "messageId": message.message_id,
+        "data": mask(message.data),
+        "dataIsJson": message.data_is_json,
+    }

@@ -1,1 +1,0 @@
-"""Services: the domain logic the CLI, the API and the OCPP handlers call."""
