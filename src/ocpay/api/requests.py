@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ocpay.api.errors import status_of
 from ocpay.app import overview
 from ocpay.app.container import Services
 from ocpay.integration_requests.workflow import FEATURE_STATUSES, STATUSES, RequestError, Upload
@@ -110,7 +111,7 @@ def create_router(services: Services) -> APIRouter:
                 documents=uploads,
             )
         except RequestError as exc:
-            raise HTTPException(exc.status, str(exc)) from None
+            raise HTTPException(status_of(exc), str(exc)) from None
 
     @router.get("/requests")
     async def list_requests(
@@ -130,7 +131,7 @@ def create_router(services: Services) -> APIRouter:
         try:
             return await workflow.show(request_id)
         except RequestError as exc:
-            raise HTTPException(exc.status, str(exc)) from None
+            raise HTTPException(status_of(exc), str(exc)) from None
 
     @router.post("/requests/{request_id}/decision")
     async def decide_request(request_id: RequestId, body: DecisionIn) -> dict[str, Any]:
@@ -145,7 +146,7 @@ def create_router(services: Services) -> APIRouter:
                 actor=body.actor,
             )
         except RequestError as exc:
-            raise HTTPException(exc.status, str(exc)) from None
+            raise HTTPException(status_of(exc), str(exc)) from None
 
     @router.get("/feature-requests")
     async def list_feature_requests(

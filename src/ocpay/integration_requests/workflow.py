@@ -98,31 +98,36 @@ SYSTEM = "ocpay"
 
 # -- errors -----------------------------------------------------------------------------------------
 class RequestError(Exception):
-    """A request the workflow refuses; `status` is the HTTP status an API answers with."""
-
-    status = 422
+    """A request the workflow refuses; the message says why."""
 
 
 class InvalidRequest(RequestError):
-    pass
+    """The request's own fields are wrong (requester, hardware, version)."""
 
 
 class RefusedDocument(RequestError):
     """A document refused at submission: the message names the file and the reason."""
 
-    def __init__(self, name: str, reason: str, status: int = 422) -> None:
+    def __init__(self, name: str, reason: str) -> None:
         super().__init__(f"{name}: {reason}")
         self.name = name
         self.reason = reason
-        self.status = status
+
+
+class UnsupportedDocument(RefusedDocument):
+    """A document of a kind the assessment does not read (archives, binaries, unknown types)."""
+
+
+class DocumentTooLarge(RefusedDocument):
+    """A document over the size allowed per document."""
 
 
 class UnknownRequest(RequestError, LookupError):
-    status = 404
+    """No request (or feature request) with that id."""
 
 
 class IllegalTransition(RequestError):
-    status = 409
+    """The request's status does not allow that move."""
 
 
 # -- documents: checked by content -------------------------------------------------------------------------
@@ -234,18 +239,18 @@ def _claimed_family(name: str, media_type: str | None) -> tuple[Family | None, F
     """(family by name, family by media type); raises RefusedDocument for archives and refused types."""
     suffix = _suffix(name)
     if suffix in _ARCHIVE_SUFFIXES:
-        raise RefusedDocument(name, f"archives ({suffix}) are not accepted; send {_ACCEPTED}, one file each", 415)
+        raise UnsupportedDocument(name, f"archives ({suffix}) are not accepted; send {_ACCEPTED}, one file each")
     by_name = _SUFFIX_FAMILY.get(suffix) if suffix else None
     if suffix and by_name is None:
-        raise RefusedDocument(name, f"files of type {suffix} are not accepted; send {_ACCEPTED}", 415)
+        raise UnsupportedDocument(name, f"files of type {suffix} are not accepted; send {_ACCEPTED}")
     media = (media_type or "").split(";")[0].strip().lower()
     by_media: Family | None = None
     if media not in _GENERIC_MEDIA:
         if _ARCHIVE_MEDIA.search(media):
-            raise RefusedDocument(name, f"archives ({media}) are not accepted; send {_ACCEPTED}, one file each", 415)
+            raise UnsupportedDocument(name, f"archives ({media}) are not accepted; send {_ACCEPTED}, one file each")
         by_media = _MEDIA_FAMILY.get(media)
         if by_media is None:
-            raise RefusedDocument(name, f"media type {media} is not accepted; send {_ACCEPTED}", 415)
+            raise UnsupportedDocument(name, f"media type {media} is not accepted; send {_ACCEPTED}")
     return by_name, by_media
 
 
@@ -253,16 +258,16 @@ def _sniff(name: str, raw: bytes) -> tuple[Family, str]:
     """What the content is, whatever the name says: (family, text). Archives and binaries are refused."""
     for magic, what in _ARCHIVE_MAGIC:
         if raw.startswith(magic):
-            raise RefusedDocument(name, f"is {what}; archives are not accepted (send {_ACCEPTED}, one file each)", 415)
+            raise UnsupportedDocument(name, f"is {what}; archives are not accepted (send {_ACCEPTED}, one file each)")
     if len(raw) > 262 and raw[257:262] == b"ustar":
-        raise RefusedDocument(name, f"is a tar archive; archives are not accepted (send {_ACCEPTED})", 415)
+        raise UnsupportedDocument(name, f"is a tar archive; archives are not accepted (send {_ACCEPTED})")
     if raw.lstrip()[:5] == b"%PDF-":
         return "pdf", ""
     for magic, what in _BINARY_MAGIC:
         if raw.startswith(magic):
-            raise RefusedDocument(name, f"is {what}, not {_ACCEPTED}", 415)
+            raise UnsupportedDocument(name, f"is {what}, not {_ACCEPTED}")
     if b"\x00" in raw[:65536]:
-        raise RefusedDocument(name, f"is a binary file, not {_ACCEPTED}", 415)
+        raise UnsupportedDocument(name, f"is a binary file, not {_ACCEPTED}")
     text: str | None = None
     for encoding in ("utf-8-sig", "cp1252"):
         try:
@@ -271,10 +276,10 @@ def _sniff(name: str, raw: bytes) -> tuple[Family, str]:
         except UnicodeDecodeError:
             continue
     if text is None:
-        raise RefusedDocument(name, "is not text in UTF-8 or Windows-1252", 415)
+        raise UnsupportedDocument(name, "is not text in UTF-8 or Windows-1252")
     controls = sum(1 for c in text[:65536] if ord(c) < 32 and c not in "\t\n\r\f")
     if controls > 8:
-        raise RefusedDocument(name, f"is a binary file, not {_ACCEPTED}", 415)
+        raise UnsupportedDocument(name, f"is a binary file, not {_ACCEPTED}")
     if not text.strip():
         raise RefusedDocument(name, "has no content (only white space)")
     head = text.lstrip()[:1000]
@@ -313,15 +318,15 @@ def check_document(upload: Upload, max_bytes: int) -> CheckedDocument:
     name = safe_name(upload.name)
     raw = upload.content
     if len(raw) > max_bytes:
-        raise RefusedDocument(name, f"is {len(raw)} bytes, more than the {max_bytes} bytes allowed per document", 413)
+        raise DocumentTooLarge(name, f"is {len(raw)} bytes, more than the {max_bytes} bytes allowed per document")
     if not raw:
         raise RefusedDocument(name, "is empty")
     by_name, by_media = _claimed_family(name, upload.media_type)
     sniffed, text = _sniff(name, raw)
     for claimed, how in ((by_name, f"its name ({_suffix(name)})"), (by_media, f"its media type ({upload.media_type})")):
         if claimed is not None and not _compatible(sniffed, claimed):
-            raise RefusedDocument(
-                name, f"claims to be {_WHAT[claimed]} by {how} but its content is {_WHAT[sniffed]}", 415
+            raise UnsupportedDocument(
+                name, f"claims to be {_WHAT[claimed]} by {how} but its content is {_WHAT[sniffed]}"
             )
     family: Family = by_name or by_media or sniffed
     if sniffed == "pdf":
@@ -405,7 +410,7 @@ def _open_pdf(name: str, raw: bytes) -> None:
     if pages == 0:
         raise RefusedDocument(name, "is a PDF without pages")
     if pages > MAX_PDF_PAGES:
-        raise RefusedDocument(name, f"is a PDF of {pages} pages, more than the {MAX_PDF_PAGES} read", 413)
+        raise DocumentTooLarge(name, f"is a PDF of {pages} pages, more than the {MAX_PDF_PAGES} read")
 
 
 def combine(docs: list[Documentation]) -> Documentation:
@@ -454,10 +459,9 @@ class Requests:
             raise InvalidRequest(f"{len(uploads)} documents, more than the {self.max_documents} accepted per request")
         total = sum(len(u.content) for u in uploads)
         if total > self.max_total_bytes:
-            raise RefusedDocument(
+            raise DocumentTooLarge(
                 ", ".join(safe_name(u.name) for u in uploads),
                 f"together {total} bytes, more than the {self.max_total_bytes} bytes allowed per request",
-                413,
             )
         return [check_document(u, self.max_document_bytes) for u in uploads]
 
