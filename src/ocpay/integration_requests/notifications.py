@@ -35,24 +35,15 @@ _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 class NotifierSettings(Protocol):
     """The settings the notifier reads (`ocpay.app.config.Settings` has them): which channels, and how."""
 
-    @property
-    def request_webhook_url(self) -> str | None: ...
-    @property
-    def request_webhook_timeout(self) -> float: ...
-    @property
-    def request_smtp_host(self) -> str | None: ...
-    @property
-    def request_smtp_port(self) -> int: ...
-    @property
-    def request_smtp_from(self) -> str: ...
-    @property
-    def request_smtp_user(self) -> str | None: ...
-    @property
-    def request_smtp_password(self) -> str | None: ...
-    @property
-    def request_smtp_starttls(self) -> bool: ...
-    @property
-    def request_smtp_timeout(self) -> float: ...
+    request_webhook_url: str | None
+    request_webhook_timeout: float
+    request_smtp_host: str | None
+    request_smtp_port: int
+    request_smtp_from: str
+    request_smtp_user: str | None
+    request_smtp_password: str | None
+    request_smtp_starttls: bool
+    request_smtp_timeout: float
 
 
 @dataclass(slots=True)

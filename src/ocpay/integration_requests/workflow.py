@@ -40,12 +40,9 @@ MAX_NOTE = 2000  # characters of a reviewer's note or reason
 class RequestSettings(NotifierSettings, Protocol):
     """The settings the workflow reads (`ocpay.app.config.Settings` has them): limits and notifier channels."""
 
-    @property
-    def request_max_document_bytes(self) -> int: ...
-    @property
-    def request_max_total_bytes(self) -> int: ...
-    @property
-    def request_max_documents(self) -> int: ...
+    request_max_document_bytes: int
+    request_max_total_bytes: int
+    request_max_documents: int
 
 
 class Requests:
