@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ocpay.integration_requests.workflow import (
+from ocpay.integration_requests import (
     DocumentTooLarge,
     IllegalTransition,
     RequestError,

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ocpay.api.errors import status_of
 from ocpay.app import overview
 from ocpay.app.container import Services
-from ocpay.integration_requests.workflow import FEATURE_STATUSES, STATUSES, RequestError, Upload
+from ocpay.integration_requests import FEATURE_STATUSES, STATUSES, RequestError, Upload
 
 Offset = Annotated[int, Query(ge=0, le=2**31 - 1)]
 Limit = Annotated[int, Query(ge=1, le=1000)]

@@ -9,7 +9,7 @@ from ocpay.charging.command_log import CommandLog
 from ocpay.charging.commands import Commands
 from ocpay.charging.sessions import Sessions
 from ocpay.charging.stations import Stations
-from ocpay.integration_requests.workflow import Requests
+from ocpay.integration_requests import Requests
 from ocpay.integrations.catalog import Catalog
 from ocpay.integrations.dialects import DialectSet
 from ocpay.ocpp.followups import FollowUps

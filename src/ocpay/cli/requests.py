@@ -15,7 +15,7 @@ from rich.table import Table
 
 from ocpay.app.container import Services
 from ocpay.cli.common import fail, with_services
-from ocpay.integration_requests.workflow import InvalidRequest, RefusedDocument, RequestError, Upload
+from ocpay.integration_requests import InvalidRequest, RefusedDocument, RequestError, Upload
 
 T = TypeVar("T")
 DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: OCPAY_DB or ./ocpay.sqlite)")]

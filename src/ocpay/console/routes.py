@@ -32,7 +32,7 @@ from ocpay.assessment.documents import DocumentError
 from ocpay.charging.sessions import session_summary
 from ocpay.charging.stations import station_summary
 from ocpay.gateway.server import Gateway
-from ocpay.integration_requests.workflow import STATUSES, RequestError, Upload
+from ocpay.integration_requests import STATUSES, RequestError, Upload
 from ocpay.integrations.dialects import dialect_summary
 
 COOKIE = "ocpay_console"

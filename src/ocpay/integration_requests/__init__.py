@@ -1,1 +1,43 @@
-"""Integration requests: the workflow from upload to verdict, feature requests and notifications."""
+"""Integration requests: the workflow from upload to verdict, feature requests and notifications.
+
+`workflow` holds the `Requests` service; `transitions` the status machines; `uploads` the checks of
+documents by content; `notices` what the requester is told and `notifications` how it is sent;
+`history` what a request's history records; `errors` what the workflow refuses.
+"""
+
+from ocpay.integration_requests.errors import (
+    DocumentTooLarge,
+    IllegalTransition,
+    InvalidRequest,
+    RefusedDocument,
+    RequestError,
+    UnknownRequest,
+    UnsupportedDocument,
+)
+from ocpay.integration_requests.notices import Notice
+from ocpay.integration_requests.notifications import Delivery, Notifier
+from ocpay.integration_requests.transitions import FEATURE_STATUSES, STATUSES, TRANSITIONS, VERDICTS
+from ocpay.integration_requests.uploads import CheckedDocument, Upload, check_document, kept_copy
+from ocpay.integration_requests.workflow import Requests
+
+__all__ = [
+    "FEATURE_STATUSES",
+    "STATUSES",
+    "TRANSITIONS",
+    "VERDICTS",
+    "CheckedDocument",
+    "Delivery",
+    "DocumentTooLarge",
+    "IllegalTransition",
+    "InvalidRequest",
+    "Notice",
+    "Notifier",
+    "RefusedDocument",
+    "RequestError",
+    "Requests",
+    "UnknownRequest",
+    "UnsupportedDocument",
+    "Upload",
+    "check_document",
+    "kept_copy",
+]

@@ -1,10 +1,10 @@
-"""Telling the requester of an integration request each outcome: webhook (JSON POST) and e-mail (SMTP).
+"""Delivering a notice to the requester of an integration request: webhook (JSON POST) and e-mail (SMTP).
 
-The request's history records every notice whatever the channels (see `requests`); these channels
+The request's history records every notice whatever the channels (see `history`); these channels
 are optional and each is tried on its own. A channel that fails is reported as a `Delivery` with
-the reason, never raised: an unreachable webhook must not undo a verdict. Everything sent goes
-through `redaction.mask` once more, so a payment identifier that slipped into a reason or a gap
-is not mailed out in clear.
+the reason, never raised: an unreachable webhook must not undo a verdict. What is sent is the
+notice's masked JSON or text (see `notices`), so a payment identifier that slipped into a reason
+or a gap is not mailed out in clear.
 """
 
 from __future__ import annotations
@@ -18,13 +18,12 @@ import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import getaddresses
-from typing import Any, Literal
+from typing import Literal, Protocol
 
 import httpx
 
 from ocpay import __version__
-from ocpay.app.config import Settings
-from ocpay.payments.redaction import mask
+from ocpay.integration_requests.notices import Notice
 
 log = logging.getLogger(__name__)
 
@@ -33,63 +32,27 @@ Outcome = Literal["recorded", "delivered", "failed", "skipped"]
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
+class NotifierSettings(Protocol):
+    """The settings the notifier reads (`ocpay.app.config.Settings` has them): which channels, and how."""
+
+    request_webhook_url: str | None
+    request_webhook_timeout: float
+    request_smtp_host: str | None
+    request_smtp_port: int
+    request_smtp_from: str
+    request_smtp_user: str | None
+    request_smtp_password: str | None
+    request_smtp_starttls: bool
+    request_smtp_timeout: float
+
+
 @dataclass(slots=True)
 class Delivery:
+    """What became of a notice on one channel, and why."""
+
     channel: Channel
     outcome: Outcome
     detail: str
-
-
-@dataclass(slots=True)
-class Notice:
-    """One outcome of a request, as the requester is told it."""
-
-    event: str  # assessed, verdict_overridden, rejected, in_development, released
-    request: dict[str, Any]  # id, status, verdict, dialect, confidence, charger, terminal, ocpp_version
-    summary: str  # one line for people
-    reasons: list[str]
-    next_steps: list[str]
-    gaps: list[dict[str, Any]]
-    note: str | None = None
-    feature_request: dict[str, Any] | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        body = {
-            "event": self.event,
-            "summary": self.summary,
-            "request": self.request,
-            "reasons": self.reasons,
-            "next_steps": self.next_steps,
-            "gaps": self.gaps,
-            "note": self.note,
-            "feature_request": self.feature_request,
-        }
-        return mask(body)
-
-    def text(self) -> str:
-        body = self.to_json()
-        lines = [body["summary"], ""]
-        req = body["request"]
-        lines.append(f"Charger: {req.get('charger')}")
-        lines.append(f"Terminal: {req.get('terminal')}")
-        if req.get("ocpp_version"):
-            lines.append(f"OCPP: {req['ocpp_version']}")
-        lines.append(f"Status: {req.get('status')}")
-        if req.get("verdict"):
-            lines.append(f"Verdict: {req['verdict']}" + (f" (dialect {req['dialect']})" if req.get("dialect") else ""))
-        if body["note"]:
-            lines += ["", f"Note: {body['note']}"]
-        for title, items in (("Reasons", body["reasons"]), ("Next steps", body["next_steps"])):
-            if items:
-                lines += ["", f"{title}:"] + [f"  - {x}" for x in items]
-        if body["gaps"]:
-            lines += ["", "Gaps:"] + [
-                f"  - {g.get('kind')}: {g.get('message')}: {g.get('detail')}" for g in body["gaps"]
-            ]
-        if body["feature_request"]:
-            fr = body["feature_request"]
-            lines += ["", f"Feature request #{fr.get('id')}: {fr.get('title')} ({fr.get('status')})"]
-        return "\n".join(lines) + "\n"
 
 
 def email_address(contact: str) -> str | None:
@@ -104,11 +67,12 @@ def email_address(contact: str) -> str | None:
 class Notifier:
     """Sends a notice through the channels the settings configure."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: NotifierSettings) -> None:
         self.settings = settings
 
     @property
     def channels(self) -> list[str]:
+        """The channels a notice goes through: history always, webhook and email when configured."""
         configured = ["history"]
         if self.settings.request_webhook_url:
             configured.append("webhook")
