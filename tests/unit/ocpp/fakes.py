@@ -30,7 +30,7 @@ from ocpay.ocpp.model import (
     TransactionEventReply,
 )
 from ocpay.ocpp.ports import Admission, CallContext, PaymentPort, Ports
-from ocpay.ocpp.schemas import SchemaSet
+from ocpay.ocpp.schemas import SchemaSet, SchemaViolation
 
 STATION = "CS-1"
 T0 = datetime(2025, 3, 14, 9, 26, 53, 589000, tzinfo=UTC)  # a fixed moment; "2025-03-14T09:26:53.589Z"
@@ -189,9 +189,20 @@ def context(
     return CallContext(STATION, version, fake_ports(stations, sessions, custom, payments))
 
 
+def assert_valid(version: str, action: str, payload: dict[str, Any], *, response: bool = False) -> None:
+    """Fail the test unless the payload matches the official schema of the action in that version."""
+    try:
+        SCHEMAS.validate(version, action, payload, response=response)
+    except SchemaViolation as violation:
+        # re-raised as an AssertionError: SchemaViolation is a frozen dataclass, and some context
+        # managers (pytest's among them) fail when they set its __traceback__
+        kind = "answer" if response else "request"
+        raise AssertionError(f"{version} {action} {kind} breaks its schema: {violation.description}") from None
+
+
 async def ask(handler: Handler, ctx: CallContext, action: str, payload: dict[str, Any]) -> dict[str, Any]:
     """Call a handler as the dispatcher does: the request must match its official schema, and so must the answer."""
-    SCHEMAS.validate(ctx.version, action, payload)
+    assert_valid(ctx.version, action, payload)
     answer = await handler(ctx, payload)
-    SCHEMAS.validate(ctx.version, action, answer, response=True)
+    assert_valid(ctx.version, action, answer, response=True)
     return answer

@@ -30,7 +30,7 @@ async def test_a_16_answer_carries_expiry_and_parent_tag() -> None:
 
 @pytest.mark.parametrize(("status", "heard"), [("Unknown", "Invalid"), ("NoCredit", "Invalid"), ("Blocked", "Blocked")])
 async def test_a_16_station_hears_a_status_its_version_knows(status: str, heard: str) -> None:
-    sessions = FakeSessions(authorization=Authorization(status))  # type: ignore[arg-type]
+    sessions = FakeSessions(authorization=Authorization(status))
 
     answer = await ask(authorize.handle, context("1.6", sessions=sessions), "Authorize", {"idTag": "UNKNOWN-1"})
 

@@ -73,7 +73,7 @@ async def test_2x_data_travels_as_json_both_ways(version: str) -> None:
 @pytest.mark.parametrize("status", ["UnknownVendorId", "UnknownMessageId"])
 @pytest.mark.parametrize("version", ["1.6", "2.0.1"])
 async def test_an_unknown_vendor_or_message_is_answered_without_data(version: str, status: str) -> None:
-    custom = FakeCustom(reply=CustomReply(status, {"ignored": True}))  # type: ignore[arg-type]
+    custom = FakeCustom(reply=CustomReply(status, {"ignored": True}))
     payload = {"vendorId": "com.nobody", "messageId": "Hello"}
 
     answer = await ask(data_transfer.handle, context(version, custom=custom), "DataTransfer", payload)
