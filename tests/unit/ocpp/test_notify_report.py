@@ -100,7 +100,7 @@ async def test_a_station_port_that_fails_fails_the_report() -> None:
             {"name": "Connector", "instance": "CCS", "evse": {"id": 1, "connectorId": 1}},
             {"name": "Available"},
             "Connector[CCS][evse 1].Available",
-        ),  # fmt: skip
+        ),
         ({"name": "TxCtrlr"}, {"name": "TxStartPoint", "instance": "Default"}, "TxCtrlr.TxStartPoint[Default]"),
     ],
 )
