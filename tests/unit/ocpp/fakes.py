@@ -1,7 +1,7 @@
 """Hand-written fakes of the OCPP ports, a fake clock, and a way to call a handler as the dispatcher does.
 
 Each fake port records every call as `(method, args)` in `calls`, in order, and returns a canned answer
-that a test sets in the constructor. Set `error` and every call raises it (after being recorded).
+that a test sets in the constructor. A method named in `raises` raises its exception (after being recorded).
 When the ports change, this module is the one place to adapt.
 """
 
@@ -56,12 +56,12 @@ class FakeClock:
 @dataclass
 class _Recorder:
     calls: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
-    error: Exception | None = None
+    raises: dict[str, Exception] = field(default_factory=dict)
 
     def _record(self, method: str, *args: Any) -> None:
         self.calls.append((method, args))
-        if self.error is not None:
-            raise self.error
+        if method in self.raises:
+            raise self.raises[method]
 
     def methods(self) -> list[str]:
         """The names of the methods called, in order."""

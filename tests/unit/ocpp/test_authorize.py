@@ -85,7 +85,7 @@ async def test_a_2x_answer_carries_cache_expiry_and_group_token() -> None:
     [("1.6", {"idTag": "04A2B3C4"}), ("2.0.1", {"idToken": {"idToken": "04A2B3C4", "type": "ISO14443"}})],
 )
 async def test_a_session_port_that_fails_fails_the_authorize(version: str, payload: dict[str, object]) -> None:
-    sessions = FakeSessions(error=RuntimeError("token store down"))
+    sessions = FakeSessions(raises={"authorize": RuntimeError("token store down")})
 
     with pytest.raises(RuntimeError, match="token store down"):
         await authorize.handle(context(version, sessions=sessions), payload)

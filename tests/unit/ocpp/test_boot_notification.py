@@ -96,7 +96,7 @@ async def test_the_current_time_is_sent_in_utc_whatever_zone_the_port_answers_in
 
 
 async def test_a_station_port_that_fails_fails_the_boot() -> None:
-    stations = FakeStations(error=LookupError("unknown station"))
+    stations = FakeStations(raises={"boot": LookupError("unknown station")})
 
     with pytest.raises(LookupError):
         await boot_notification.handle(context("2.1", stations=stations), BOOT_2X)

@@ -91,7 +91,7 @@ async def test_a_rejected_message_may_say_why() -> None:
 
 
 async def test_a_custom_message_port_that_fails_fails_the_data_transfer() -> None:
-    custom = FakeCustom(error=ValueError("dialect broken"))
+    custom = FakeCustom(raises={"data_transfer": ValueError("dialect broken")})
 
     with pytest.raises(ValueError, match="dialect broken"):
         await data_transfer.handle(context("2.0.1", custom=custom), {"vendorId": "com.x", "data": 1})

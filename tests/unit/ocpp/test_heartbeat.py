@@ -45,7 +45,7 @@ async def test_without_a_fake_clock_the_time_is_now_in_utc() -> None:
 
 
 async def test_a_station_port_that_fails_fails_the_heartbeat(clock: FakeClock) -> None:
-    stations = FakeStations(error=RuntimeError("database gone"))
+    stations = FakeStations(raises={"heartbeat": RuntimeError("database gone")})
 
     with pytest.raises(RuntimeError, match="database gone"):
         await heartbeat.handle(context("1.6", stations=stations), {})

@@ -109,7 +109,7 @@ async def test_2x_samples_are_scaled_by_their_multiplier_and_keep_their_unit(ver
 
 
 async def test_a_session_port_that_fails_fails_the_meter_values() -> None:
-    sessions = FakeSessions(error=RuntimeError("journal full"))
+    sessions = FakeSessions(raises={"meter_values": RuntimeError("journal full")})
     payload = {"evseId": 1, "meterValue": [{"timestamp": "2025-03-14T09:26:53Z", "sampledValue": [{"value": 1}]}]}
 
     with pytest.raises(RuntimeError, match="journal full"):

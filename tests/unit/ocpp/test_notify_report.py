@@ -82,7 +82,7 @@ async def test_a_report_without_report_data_reports_nothing_but_is_still_recorde
 
 
 async def test_a_station_port_that_fails_fails_the_report() -> None:
-    stations = FakeStations(error=RuntimeError("database gone"))
+    stations = FakeStations(raises={"report": RuntimeError("database gone")})
 
     with pytest.raises(RuntimeError):
         await notify_report.handle(context("2.1", stations=stations), _report())

@@ -46,7 +46,7 @@ async def test_without_a_payments_layer_the_action_cannot_be_answered() -> None:
 
 
 async def test_a_payments_port_that_finds_no_dialect_fails_the_action() -> None:
-    payments = FakePayments(error=LookupError("no dialect answers NotifySettlement"))
+    payments = FakePayments(raises={"ocpp_action": LookupError("no dialect answers NotifySettlement")})
 
     with pytest.raises(LookupError, match="no dialect"):
         await payment_action.handle(context("2.1", payments=payments), SETTLEMENT, "NotifySettlement")

@@ -45,7 +45,7 @@ async def test_a_start_with_a_tag_that_is_not_accepted_still_gets_a_transaction_
 
 
 async def test_a_session_port_that_fails_fails_the_start() -> None:
-    sessions = FakeSessions(error=RuntimeError("database gone"))
+    sessions = FakeSessions(raises={"start": RuntimeError("database gone")})
 
     with pytest.raises(RuntimeError):
         await start_transaction.handle(context("1.6", sessions=sessions), START)

@@ -76,7 +76,7 @@ async def test_the_notice_keeps_the_whole_payload_as_its_detail() -> None:
 
 
 async def test_a_station_port_that_fails_fails_the_notification() -> None:
-    stations = FakeStations(error=RuntimeError("database gone"))
+    stations = FakeStations(raises={"notice": RuntimeError("database gone")})
 
     with pytest.raises(RuntimeError):
         await station_notices.security_event(context("1.6", stations=stations), SECURITY_EVENT)

@@ -64,7 +64,7 @@ async def test_a_2x_status_names_evse_and_connector(version: str) -> None:
 
 
 async def test_a_station_port_that_fails_fails_the_status_notification() -> None:
-    stations = FakeStations(error=RuntimeError("database gone"))
+    stations = FakeStations(raises={"status": RuntimeError("database gone")})
     payload = {"connectorId": 1, "errorCode": "NoError", "status": "Available"}
 
     with pytest.raises(RuntimeError):

@@ -74,7 +74,7 @@ async def test_transaction_data_reaches_the_port_as_samples() -> None:
 
 
 async def test_a_session_port_that_fails_fails_the_stop() -> None:
-    sessions = FakeSessions(error=RuntimeError("database gone"))
+    sessions = FakeSessions(raises={"stop": RuntimeError("database gone")})
 
     with pytest.raises(RuntimeError):
         await stop_transaction.handle(context("1.6", sessions=sessions), STOP)

@@ -116,7 +116,7 @@ async def test_a_21_limit_without_a_cost_leaves_max_cost_empty() -> None:
 
 
 async def test_a_session_port_that_fails_fails_the_event() -> None:
-    sessions = FakeSessions(error=RuntimeError("database gone"))
+    sessions = FakeSessions(raises={"transaction_event": RuntimeError("database gone")})
 
     with pytest.raises(RuntimeError):
         await transaction_event.handle(context("2.0.1", sessions=sessions), STARTED)
