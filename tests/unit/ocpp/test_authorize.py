@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ocpay.ocpp.handlers import authorize
-from ocpay.ocpp.model import Authorization, IdToken
+from ocpay.ocpp.model import Authorization, AuthStatus, IdToken
 from tests.unit.ocpp.fakes import STATION, T0, FakeSessions, ask, context
 
 
@@ -29,7 +29,7 @@ async def test_a_16_answer_carries_expiry_and_parent_tag() -> None:
 
 
 @pytest.mark.parametrize(("status", "heard"), [("Unknown", "Invalid"), ("NoCredit", "Invalid"), ("Blocked", "Blocked")])
-async def test_a_16_station_hears_a_status_its_version_knows(status: str, heard: str) -> None:
+async def test_a_16_station_hears_a_status_its_version_knows(status: AuthStatus, heard: str) -> None:
     sessions = FakeSessions(authorization=Authorization(status))
 
     answer = await ask(authorize.handle, context("1.6", sessions=sessions), "Authorize", {"idTag": "UNKNOWN-1"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Literal
 
 import pytest
 
@@ -50,7 +51,9 @@ async def test_a_2x_boot_carries_its_reason(version: str) -> None:
 
 @pytest.mark.parametrize("version", ["1.6", "2.0.1"])
 @pytest.mark.parametrize("status", ["Rejected", "Pending"])
-async def test_a_boot_that_is_not_accepted_says_so_and_when_to_retry(version: str, status: str) -> None:
+async def test_a_boot_that_is_not_accepted_says_so_and_when_to_retry(
+    version: str, status: Literal["Rejected", "Pending"]
+) -> None:
     stations = FakeStations(boot_reply=BootReply(status, 900, T0))
     payload = BOOT_16 if version == "1.6" else BOOT_2X
 

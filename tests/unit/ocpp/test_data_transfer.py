@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pytest
 
 from ocpay.ocpp.handlers import data_transfer
@@ -72,7 +74,9 @@ async def test_2x_data_travels_as_json_both_ways(version: str) -> None:
 
 @pytest.mark.parametrize("status", ["UnknownVendorId", "UnknownMessageId"])
 @pytest.mark.parametrize("version", ["1.6", "2.0.1"])
-async def test_an_unknown_vendor_or_message_is_answered_without_data(version: str, status: str) -> None:
+async def test_an_unknown_vendor_or_message_is_answered_without_data(
+    version: str, status: Literal["UnknownVendorId", "UnknownMessageId"]
+) -> None:
     custom = FakeCustom(reply=CustomReply(status, {"ignored": True}))
     payload = {"vendorId": "com.nobody", "messageId": "Hello"}
 

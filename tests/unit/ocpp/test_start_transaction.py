@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ocpay.ocpp.handlers import start_transaction
-from ocpay.ocpp.model import Authorization, IdToken, SessionStart, SessionStarted
+from ocpay.ocpp.model import Authorization, AuthStatus, IdToken, SessionStart, SessionStarted
 from tests.unit.ocpp.fakes import STATION, T0, FakeSessions, ask, context
 
 START = {"connectorId": 1, "idTag": "04A2B3C4", "meterStart": 12040, "timestamp": "2025-03-14T09:26:53.589Z"}
@@ -35,7 +35,9 @@ async def test_a_start_on_a_reservation_names_it() -> None:
 @pytest.mark.parametrize(
     ("status", "heard"), [("Unknown", "Invalid"), ("ConcurrentTx", "ConcurrentTx"), ("Expired", "Expired")]
 )
-async def test_a_start_with_a_tag_that_is_not_accepted_still_gets_a_transaction_id(status: str, heard: str) -> None:
+async def test_a_start_with_a_tag_that_is_not_accepted_still_gets_a_transaction_id(
+    status: AuthStatus, heard: str
+) -> None:
     # 1.6 requires a transaction id in every answer; the station ends a session whose tag is not accepted
     sessions = FakeSessions(started=SessionStarted(1043, Authorization(status)))
 
