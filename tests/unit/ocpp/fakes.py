@@ -7,7 +7,6 @@ When the ports change, this module is the one place to adapt.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,14 +29,13 @@ from ocpay.ocpp.model import (
     TransactionEventReply,
 )
 from ocpay.ocpp.ports import Admission, CallContext, PaymentPort, Ports
+from ocpay.ocpp.routing import Handler
 from ocpay.ocpp.schemas import SchemaSet, SchemaViolation
 
 STATION = "CS-1"
 T0 = datetime(2025, 3, 14, 9, 26, 53, 589000, tzinfo=UTC)  # a fixed moment; "2025-03-14T09:26:53.589Z"
 
 SCHEMAS = SchemaSet()  # the official schemas, compiled once for every test module
-
-Handler = Callable[[CallContext, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 class FakeClock:
