@@ -15,6 +15,7 @@ router = APIRouter()
 
 @router.get("/")
 async def dashboard(request: Request, principal: ConsoleReader, services: ServicesDep) -> Response:
+    """Today's figures, the first stations and the latest sessions."""
     figures = await overview.dashboard(services)
     stations = [views.station_view(x) for x in await services.stations.all(limit=50)]
     sessions = [views.session_view(x) for x in await services.sessions.all(limit=10)]

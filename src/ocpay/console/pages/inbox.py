@@ -17,6 +17,7 @@ router = APIRouter()
 
 @router.get("/unrecognised")
 async def unrecognised(request: Request, principal: ConsoleReader, services: ServicesDep) -> Response:
+    """The custom messages no dialect recognised, grouped by station."""
     rows = [views.unrecognised_view(x) for x in await services.custom.unrecognised(limit=200)]
     by_station: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
@@ -26,6 +27,7 @@ async def unrecognised(request: Request, principal: ConsoleReader, services: Ser
 
 @router.post("/unrecognised/assess")
 async def assess(request: Request, principal: ConsoleWriter, services: ServicesDep) -> Response:
+    """Assess what a station sent that no dialect recognised."""
     form = await request.form()
     station_id = text(form.get("station_id")) or ""
     result = await overview.assess_recorded(services, station_id, text(form.get("terminal")))  # DocumentError: 404

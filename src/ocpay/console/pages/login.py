@@ -15,12 +15,14 @@ SESSION_SECONDS = 12 * 3600
 
 @router.get("/login")
 async def login_form(request: Request, next: str = "/console/", error: str | None = None) -> Response:
+    """The login form (it says when no token is needed at all)."""
     required = await tokens_of(request).auth_required()
     return page(request, "login.html", None, next=local(next), error=error, required=required)
 
 
 @router.post("/login")
 async def login(request: Request) -> Response:
+    """Check the token; on success set the session cookie and go on to `next`."""
     tokens = tokens_of(request)
     form = await request.form()
     secret = str(form.get("token") or "").strip()
@@ -43,6 +45,7 @@ async def login(request: Request) -> Response:
 
 @router.post("/logout")
 async def logout() -> Response:
+    """Drop the session cookie."""
     response = back("/console/login")
     response.delete_cookie(COOKIE, path="/console")
     return response

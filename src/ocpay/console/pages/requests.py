@@ -25,6 +25,7 @@ async def requests(
     status: str | None = None,
     error: str | None = None,
 ) -> Response:
+    """The latest integration requests, by status."""
     status = status if status in STATUSES else None
     rows = await services.requests.all(status=status, limit=100)
     return page(request, "requests.html", principal, requests=rows, statuses=STATUSES, status=status or "", error=error)
@@ -32,6 +33,7 @@ async def requests(
 
 @router.post("/requests")
 async def submit(request: Request, principal: ConsoleWriter, services: ServicesDep) -> Response:
+    """Submit a request with its documents; any refusal is shown on the list page."""
     workflow = services.requests
     form = await request.form(max_files=workflow.max_documents + 1, max_fields=20)
     try:
@@ -59,6 +61,7 @@ async def submit(request: Request, principal: ConsoleWriter, services: ServicesD
 async def integration_request(
     request: Request, request_id: int, principal: ConsoleReader, services: ServicesDep, error: str | None = None
 ) -> Response:
+    """One request: verdict, gaps, documents, history and the decision form."""
     if not 0 < request_id < 2**31:
         raise HTTPException(404, f"no integration request {request_id}")
     found = await services.requests.show(request_id)  # UnknownRequest: 404
@@ -67,6 +70,7 @@ async def integration_request(
 
 @router.post("/requests/{request_id}/decision")
 async def decide(request: Request, request_id: int, principal: ConsoleWriter, services: ServicesDep) -> Response:
+    """Record a decision: a verdict, a rejection, or a move of the feature request."""
     form = await request.form()
     action = str(form.get("action") or "")
     note = text(form.get("note"))

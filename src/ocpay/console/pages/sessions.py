@@ -25,6 +25,7 @@ async def sessions(
     status: str | None = None,
     offset: int = 0,
 ) -> Response:
+    """The sessions, filtered by station and status, a page of 100."""
     status = status if status in ("active", "completed") else None
     offset = max(offset, 0)
     rows = await services.sessions.all(station_id=station_id or None, status=status, offset=offset, limit=100)
@@ -43,6 +44,7 @@ async def sessions(
 
 @router.get("/sessions/{session_id}")
 async def session(request: Request, session_id: int, principal: ConsoleReader, services: ServicesDep) -> Response:
+    """One session with the timeline of its payment events."""
     found = await services.sessions.get(session_id) if 0 < session_id < 2**63 else None
     if found is None:
         raise HTTPException(404, f"no session {session_id}")

@@ -26,6 +26,7 @@ TRIGGERS = ["StatusNotification", "Heartbeat", "BootNotification", "MeterValues"
 
 @router.get("/stations")
 async def stations(request: Request, principal: ConsoleReader, services: ServicesDep, offset: int = 0) -> Response:
+    """The stations, a page of 100."""
     offset = max(offset, 0)
     rows = [views.station_view(x) for x in await services.stations.all(offset=offset, limit=100)]
     total = await overview.count_stations(services)
@@ -41,6 +42,7 @@ async def station(
     gateway: GatewayDep,
     command: int | None = None,
 ) -> Response:
+    """One station: connectors, active sessions, integration health, payments, commands, notices."""
     found = await services.stations.get(station_id)
     if found is None:
         raise HTTPException(404, f"no station {station_id}")
@@ -70,6 +72,7 @@ async def station(
 
 @router.post("/stations/{station_id}/command")
 async def command(request: Request, station_id: str, principal: ConsoleWriter, services: ServicesDep) -> Response:
+    """Send a command from the station's page, then show the page with its record highlighted."""
     form = await request.form()
     name = str(form.get("command") or "")
     if name not in CONSOLE_COMMANDS:
