@@ -30,6 +30,11 @@ class Page(BaseModel):
     total: int
 
 
+def page_of(every: list[dict[str, Any]], offset: int, limit: int) -> Page:
+    """One page of a list that is held in memory whole (dialects, catalog entries)."""
+    return Page(items=every[offset : offset + limit], offset=offset, limit=limit, total=len(every))
+
+
 # The answers every /api operation may give besides its own.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "no valid API token"},

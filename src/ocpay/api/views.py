@@ -1,7 +1,7 @@
 """Views: every object the API, the console and the CLI show, turned into the plain dicts they answer with.
 
 Each view takes a domain record and returns a JSON-ready dict (times stay `datetime`, amounts become floats).
-The one rule they all keep: payment identifiers never appear, and neither do secrets or password hashes.
+Payment identifiers appear only as they are stored (masked); secrets and password hashes never appear.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from ocpay.store.models import (
     IdTokenRecord,
     MeterValueRecord,
     PaymentEvent,
+    Station,
     StationNoticeRecord,
     UnrecognisedMessage,
 )
-from ocpay.store.models import Station as StationRecord
 
 SESSIONS_CSV_COLUMNS = [
     "billing", "id", "station_id", "transaction_id", "status", "started_at", "stopped_at", "energy_wh",
@@ -40,7 +40,7 @@ def _amount(value: Decimal | float | None) -> float | None:
 
 
 # -- charging ------------------------------------------------------------------------------------------------
-def station_view(station: StationRecord) -> dict[str, Any]:
+def station_view(station: Station) -> dict[str, Any]:
     """A station as listed: identity, firmware, binding and connection state; whether it has a password, not which."""
     return {
         "id": station.id,
@@ -133,8 +133,13 @@ def session_view(session: ChargingSession) -> dict[str, Any]:
 
 def meter_value_view(sample: MeterValueRecord) -> dict[str, Any]:
     """One meter sample of a session."""
-    return {"at": sample.at, "measurand": sample.measurand, "value": sample.value, "unit": sample.unit,
-            "phase": sample.phase}  # fmt: skip
+    return {
+        "at": sample.at,
+        "measurand": sample.measurand,
+        "value": sample.value,
+        "unit": sample.unit,
+        "phase": sample.phase,
+    }
 
 
 def id_token_view(token: IdTokenRecord) -> dict[str, Any]:

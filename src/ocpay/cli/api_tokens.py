@@ -5,7 +5,6 @@ Not to be mixed up with `ocpay id-tokens`, the tokens drivers and terminals pres
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
@@ -15,9 +14,7 @@ from rich.table import Table
 
 from ocpay.access.api_tokens import ROLES, ApiTokenError, ApiTokens
 from ocpay.api.views import api_token_view
-from ocpay.app.config import Settings
-from ocpay.cli.common import DbOption, JsonOption, console, errors, fail, print_json
-from ocpay.store.db import Database
+from ocpay.cli.common import DbOption, JsonOption, console, errors, fail, print_json, settings_for, with_database
 
 T = TypeVar("T")
 group = typer.Typer(
@@ -26,17 +23,9 @@ group = typer.Typer(
 
 
 def _run(db: str | None, work: Callable[[ApiTokens], Awaitable[T]]) -> T:
-    async def run() -> T:
-        settings = Settings(db=db) if db else Settings()
-        database = Database(settings.db)
-        try:
-            await database.upgrade()
-            return await work(ApiTokens(database, settings.api_token))
-        finally:
-            await database.close()
-
+    settings = settings_for(db)
     try:
-        return asyncio.run(run())
+        return with_database(settings, lambda database: work(ApiTokens(database, settings.api_token)))
     except ApiTokenError as exc:
         raise fail(str(exc)) from None
 

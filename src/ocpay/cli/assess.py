@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Annotated
 
@@ -13,10 +12,19 @@ from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.table import Table
 
-from ocpay.app.config import Settings
 from ocpay.assessment.core import Assessment, assess
 from ocpay.assessment.documents import Documentation, DocumentError, read_documentation, recorded_documentation
-from ocpay.cli.common import DbOption, JsonOption, console, fail, load_catalog, load_dialects, print_json
+from ocpay.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    fail,
+    load_catalog,
+    load_dialects,
+    print_json,
+    settings_for,
+    with_database,
+)
 
 _COLOURS = {"supported": "green", "compatible": "yellow", "needs_development": "red"}
 
@@ -59,20 +67,9 @@ def assess_command(
 
 def _recorded(db: str | None, station_id: str) -> Documentation:
     """What the station sent that no dialect recognised, read from the database."""
-    from ocpay.store.db import Database
-
-    settings = Settings(db=db) if db else Settings()
-
-    async def run() -> Documentation:
-        database = Database(settings.db)
-        try:
-            await database.upgrade()
-            return await recorded_documentation(database, station_id)
-        finally:
-            await database.close()
-
+    settings = settings_for(db)
     try:
-        return asyncio.run(run())
+        return with_database(settings, lambda database: recorded_documentation(database, station_id))
     except DocumentError:
         raise
     except Exception as exc:  # a database that cannot be opened is unreadable input too

@@ -18,6 +18,7 @@ from ocpay.app.config import Settings
 from ocpay.app.container import Services
 from ocpay.integrations.catalog import Catalog
 from ocpay.integrations.dialects import DialectError, DialectSet
+from ocpay.store.db import Database
 
 T = TypeVar("T")
 console = Console()
@@ -27,18 +28,37 @@ DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (defaul
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON")]
 
 
+def settings_for(db: str | None) -> Settings:
+    """The settings from the environment, with the database `--db` names (when given)."""
+    return Settings(db=db) if db else Settings()
+
+
 def with_services(db: str | None, work: Callable[[Services], Awaitable[T]]) -> T:
     """Open the services on `db` (or OCPAY_DB), run `work`, close them; a bad dialect file fails the command."""
 
     async def run() -> T:
         try:
-            services = await Services.open(Settings(db=db) if db else Settings())
+            services = await Services.open(settings_for(db))
         except DialectError as exc:
             raise fail(str(exc)) from None
         try:
             return await work(services)
         finally:
             await services.close()
+
+    return asyncio.run(run())
+
+
+def with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Open the database alone (no dialects loaded), migrated, run `work`, close it."""
+
+    async def run() -> T:
+        database = Database(settings.db)
+        try:
+            await database.upgrade()
+            return await work(database)
+        finally:
+            await database.close()
 
     return asyncio.run(run())
 

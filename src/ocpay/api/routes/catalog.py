@@ -8,15 +8,14 @@ from fastapi import APIRouter, HTTPException
 
 from ocpay.api import views
 from ocpay.api.deps import ServicesDep
-from ocpay.api.params import Limit, Offset, Page
+from ocpay.api.params import Limit, Offset, Page, page_of
 
 router = APIRouter(tags=["catalog"])
 
 
 @router.get("/catalog")
 async def list_catalog(services: ServicesDep, offset: Offset = 0, limit: Limit = 100) -> Page:
-    every = [views.catalog_entry_view(e) for e in services.catalog]
-    return Page(items=every[offset : offset + limit], offset=offset, limit=limit, total=len(every))
+    return page_of([views.catalog_entry_view(e) for e in services.catalog], offset, limit)
 
 
 @router.get("/catalog/{entry_id}")

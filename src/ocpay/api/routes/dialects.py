@@ -8,15 +8,14 @@ from fastapi import APIRouter, HTTPException
 
 from ocpay.api import views
 from ocpay.api.deps import ServicesDep
-from ocpay.api.params import Limit, Offset, Page
+from ocpay.api.params import Limit, Offset, Page, page_of
 
 router = APIRouter(tags=["dialects"])
 
 
 @router.get("/dialects")
 async def list_dialects(services: ServicesDep, offset: Offset = 0, limit: Limit = 100) -> Page:
-    every = [views.dialect_view(d) for d in services.dialects]
-    return Page(items=every[offset : offset + limit], offset=offset, limit=limit, total=len(every))
+    return page_of([views.dialect_view(d) for d in services.dialects], offset, limit)
 
 
 @router.get("/dialects/{dialect_id}")
