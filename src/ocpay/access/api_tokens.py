@@ -160,15 +160,3 @@ class ApiTokens:
                     value = secret.value
                 self._session_key = value.encode()
         return hmac.new(self._session_key, payload.encode(), hashlib.sha256).hexdigest()
-
-
-def token_summary(token: ApiToken) -> dict[str, Any]:
-    """What may be shown of a token: never its secret or its hash."""
-    return {
-        "name": token.name,
-        "role": token.role,
-        "hint": token.hint + "...",
-        "created_at": token.created_at,
-        "revoked_at": token.revoked_at,
-        "active": token.revoked_at is None,
-    }

@@ -81,13 +81,14 @@ async def send(services: Services, station_id: str, command: str, body: CommandI
             "station_id": station_id,
             "command": command,
             "answer": answer,
-            "command_id": record["id"] if record else None,
+            "command_id": record.id if record else None,
         }
     await services.command_log.record(station_id, command, arguments, outcome, error=problem.reason, actor=actor)
     raise problem
 
 
 async def run(commands: Commands, station_id: str, command: str, body: CommandIn) -> dict[str, Any]:
+    """Send one command with the arguments it reads from `body`; ValueError when one it needs is missing."""
     match command:
         case "remote-start":
             return await commands.remote_start(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from ocpay.app.container import Services
 from ocpay.assessment.core import assess
 from ocpay.assessment.documents import recorded_documentation
+from ocpay.ocpp.model import now
 from ocpay.payments.health import FAILED_PAYMENTS
 from ocpay.store.queries import overview as queries
 
@@ -52,7 +53,7 @@ async def count_feature_requests(services: Services, status: str | None = None) 
 
 async def dashboard(services: Services) -> dict[str, Any]:
     """Stations online, sessions now, card sessions today, payment success rate, unrecognised messages."""
-    midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    midnight = now().replace(hour=0, minute=0, second=0, microsecond=0)
     async with services.db.read() as s:
         figures = await queries.dashboard_figures(s, midnight)
     outcomes: dict[str | None, int] = figures.pop("card_outcomes")

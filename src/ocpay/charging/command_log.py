@@ -29,7 +29,7 @@ class CommandLog:
         answer: dict[str, Any] | None = None,
         error: str | None = None,
         actor: str,
-    ) -> dict[str, Any] | None:
+    ) -> CommandRecord | None:
         """Keep what was sent and what came back (masked); a station that does not exist leaves no record."""
         if await self.stations.get(station_id) is None:
             return None
@@ -46,32 +46,16 @@ class CommandLog:
             )
             s.add(record)
             await s.flush()
-        return command_summary(record)
+        return record
 
     async def page(
         self, *, station_id: str | None = None, offset: int = 0, limit: int = 100
-    ) -> tuple[list[dict[str, Any]], int]:
+    ) -> tuple[list[CommandRecord], int]:
         """One page of the log, newest first, and the total number of records it is a page of."""
         async with self.db.read() as s:
-            rows, total = await queries.commands(s, station_id=station_id, offset=offset, limit=limit)
-        return [command_summary(x) for x in rows], total
+            return await queries.commands(s, station_id=station_id, offset=offset, limit=limit)
 
-    async def get(self, command_id: int) -> dict[str, Any] | None:
+    async def get(self, command_id: int) -> CommandRecord | None:
         """One record, or None."""
         async with self.db.read() as s:
-            row = await queries.command(s, command_id)
-        return None if row is None else command_summary(row)
-
-
-def command_summary(x: CommandRecord) -> dict[str, Any]:
-    return {
-        "id": x.id,
-        "station_id": x.station_id,
-        "command": x.command,
-        "arguments": x.arguments,
-        "outcome": x.outcome,
-        "answer": x.answer,
-        "error": x.error,
-        "actor": x.actor,
-        "at": x.at,
-    }
+            return await queries.command(s, command_id)

@@ -325,39 +325,3 @@ def _sample_values(sample: MeterSample) -> dict[str, Any]:
         "phase": sample.phase,
         "context": sample.context,
     }
-
-
-def session_summary(session: ChargingSession) -> dict[str, Any]:
-    return {
-        "id": session.id,
-        "station_id": session.station_id,
-        "transaction_id": session.transaction_id,
-        "evse_id": session.evse_id,
-        "connector_id": session.connector_id,
-        "id_token": session.id_token,
-        "status": session.status,
-        "started_at": session.started_at,
-        "stopped_at": session.stopped_at,
-        "meter_start_wh": session.meter_start_wh,
-        "meter_stop_wh": session.meter_stop_wh,
-        "energy_wh": session.energy_wh,
-        "stop_reason": session.stop_reason,
-        "charging_state": session.charging_state,
-        "ocpp_version": session.ocpp_version,
-        "billing": session.billing,
-        "payment": None
-        if session.billing != "terminal"
-        else {
-            "method": "terminal",
-            "dialect": session.dialect,
-            "status": session.payment_status,
-            "authorized_amount": _money(session.authorized_amount),
-            "final_amount": _money(session.final_amount),
-            "currency": session.currency,
-            "brand": session.card_brand,
-        },
-    }
-
-
-def _money(value: Any) -> float | None:
-    return None if value is None else float(value)

@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete, select, update
 
@@ -241,20 +240,3 @@ class Stations:
                     variable.readonly,
                     moment,
                 )
-
-
-def station_summary(station: Station) -> dict[str, Any]:
-    return {
-        "id": station.id,
-        "vendor": station.vendor,
-        "model": station.model,
-        "serial": station.serial,
-        "firmware": station.firmware,
-        "ocpp_version": station.ocpp_version,
-        "integration": station.integration,
-        "connected": station.connected,
-        "has_password": station.password_hash is not None,
-        "registered_at": station.registered_at,
-        "last_boot_at": station.last_boot_at,
-        "last_seen_at": station.last_seen_at,
-    }

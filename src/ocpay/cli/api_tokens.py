@@ -5,52 +5,32 @@ Not to be mixed up with `ocpay id-tokens`, the tokens drivers and terminals pres
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ocpay.access.api_tokens import ROLES, ApiTokenError, ApiTokens, token_summary
-from ocpay.app.config import Settings
-from ocpay.store.db import Database
+from ocpay.access.api_tokens import ROLES, ApiTokenError, ApiTokens
+from ocpay.api.views import api_token_view
+from ocpay.cli.common import DbOption, JsonOption, console, errors, fail, print_json, settings_for, with_database
 
 T = TypeVar("T")
-DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: OCPAY_DB or ./ocpay.sqlite)")]
-console = Console()
-err = Console(stderr=True)
-
-
-def register(app: typer.Typer) -> None:
-    """Add the `api-tokens` group to the command line."""
-    group = typer.Typer(help="API tokens for operators and scripts (REST API and console); not id tokens.")
-    group.command("add")(add)
-    group.command("list")(list_tokens)
-    group.command("revoke")(revoke)
-    app.add_typer(group, name="api-tokens", no_args_is_help=True)
+group = typer.Typer(
+    help="API tokens for operators and scripts (REST API and console); not id tokens.", no_args_is_help=True
+)
 
 
 def _run(db: str | None, work: Callable[[ApiTokens], Awaitable[T]]) -> T:
-    async def run() -> T:
-        settings = Settings(db=db) if db else Settings()
-        database = Database(settings.db)
-        try:
-            await database.upgrade()
-            return await work(ApiTokens(database, settings.api_token))
-        finally:
-            await database.close()
-
+    settings = settings_for(db)
     try:
-        return asyncio.run(run())
+        return with_database(settings, lambda database: work(ApiTokens(database, settings.api_token)))
     except ApiTokenError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(1) from None
+        raise fail(str(exc)) from None
 
 
+@group.command("add")
 def add(
     name: Annotated[str, typer.Argument(help="who or what uses the token, e.g. 'billing-export'")],
     role: Annotated[str, typer.Option(help="admin (may change things) or read-only")] = "read-only",
@@ -58,20 +38,18 @@ def add(
 ) -> None:
     """Create an API token and print its secret, once: only a hash is stored."""
     if role not in ROLES:
-        err.print(f"[red]error:[/red] --role is one of {', '.join(ROLES)}")
-        raise typer.Exit(2)
+        raise fail(f"--role is one of {', '.join(ROLES)}", 2)
     token, secret = _run(db, lambda tokens: tokens.create(name, role))
-    err.print(f"API token {escape(token.name)} ({token.role}) created; keep the secret now, it is not shown again:")
+    errors.print(f"API token {escape(token.name)} ({token.role}) created; keep the secret now, it is not shown again:")
     print(secret)
 
 
-def list_tokens(
-    db: DbOption = None, as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False
-) -> None:
+@group.command("list")
+def list_tokens(db: DbOption = None, as_json: JsonOption = False) -> None:
     """API tokens with their role and state (never their secrets)."""
-    rows = [token_summary(t) for t in _run(db, lambda tokens: tokens.all())]
+    rows = [api_token_view(t) for t in _run(db, lambda tokens: tokens.all())]
     if as_json:
-        print(json.dumps(rows, default=lambda v: v.isoformat(), indent=2))
+        print_json(rows)
         return
     table = Table("name", "role", "secret starts", "created", "state")
     for row in rows:
@@ -85,9 +63,9 @@ def list_tokens(
     console.print(table)
 
 
+@group.command("revoke")
 def revoke(name: str, db: DbOption = None) -> None:
     """Revoke an API token: it stops working at once, in the API and in console sessions."""
     if not _run(db, lambda tokens: tokens.revoke(name)):
-        err.print(f"[red]error:[/red] no active API token named {escape(name)}")
-        raise typer.Exit(1)
+        raise fail(f"no active API token named {name}")
     console.print(f"API token {escape(name)} revoked")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -14,11 +12,19 @@ from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.table import Table
 
-from ocpay.app.config import Settings
 from ocpay.assessment.core import Assessment, assess
 from ocpay.assessment.documents import Documentation, DocumentError, read_documentation, recorded_documentation
-from ocpay.integrations.catalog import Catalog
-from ocpay.integrations.dialects import DialectError, DialectSet
+from ocpay.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    fail,
+    load_catalog,
+    load_dialects,
+    print_json,
+    settings_for,
+    with_database,
+)
 
 _COLOURS = {"supported": "green", "compatible": "yellow", "needs_development": "red"}
 
@@ -38,49 +44,32 @@ def assess_command(
     charger: Annotated[str | None, typer.Option(help='Charger, "MAKER MODEL" (e.g. "Alpitronic HYC 300")')] = None,
     terminal: Annotated[str | None, typer.Option(help='Terminal, "MAKER MODEL" (e.g. "Worldline Valina")')] = None,
     ocpp_version: Annotated[str | None, typer.Option(help="1.6, 2.0.1 or 2.1 (default: inferred)")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
-    db: Annotated[str | None, typer.Option("--db", help="Database URL (default: OCPAY_DB or ./ocpay.sqlite)")] = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
 ) -> None:
     """Assess documentation for a charger x terminal pair: supported, compatible, or needs development."""
-    err = Console(stderr=True)
     if (path is None) == (station is None):
-        err.print("[red]error:[/red] give a PATH or --station ID (one of them)")
-        raise typer.Exit(2)
+        raise fail("give a PATH or --station ID (one of them)", 2)
     if ocpp_version is not None and ocpp_version not in ("1.6", "2.0.1", "2.1"):
-        err.print(f"[red]error:[/red] --ocpp-version {escape(ocpp_version)!s} is not one of 1.6, 2.0.1, 2.1")
-        raise typer.Exit(2)
-    settings = Settings(db=db) if db else Settings()
+        raise fail(f"--ocpp-version {ocpp_version} is not one of 1.6, 2.0.1, 2.1", 2)
+    dialects = load_dialects()
+    catalog = load_catalog(dialects)
     try:
-        dialects = DialectSet.load(Path(d) for d in settings.dialect_dirs)
-        catalog = Catalog.load(dialects, (Path(d) for d in settings.catalog_dirs))
-    except DialectError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(1) from None
-    try:
-        doc = read_documentation(path) if path is not None else _recorded(settings, station or "")
+        doc = read_documentation(path) if path is not None else _recorded(db, station or "")
     except DocumentError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from None
+        raise fail(str(exc), 2) from None
     result = assess(doc, dialects, catalog, charger=charger, terminal=terminal, ocpp_version=ocpp_version)
     if as_json:
-        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        print_json(result.to_json())
     else:
-        report(result, Console())
+        report(result, console)
 
 
-def _recorded(settings: Settings, station_id: str) -> Documentation:
-    from ocpay.store.db import Database
-
-    async def run() -> Documentation:
-        database = Database(settings.db)
-        try:
-            await database.upgrade()
-            return await recorded_documentation(database, station_id)
-        finally:
-            await database.close()
-
+def _recorded(db: str | None, station_id: str) -> Documentation:
+    """What the station sent that no dialect recognised, read from the database."""
+    settings = settings_for(db)
     try:
-        return asyncio.run(run())
+        return with_database(settings, lambda database: recorded_documentation(database, station_id))
     except DocumentError:
         raise
     except Exception as exc:  # a database that cannot be opened is unreadable input too

@@ -2,36 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from ocpay.app.container import Services
-from ocpay.cli.common import fail, with_services
+from ocpay.cli.common import DbOption, JsonOption, console, fail, print_json, with_services
 from ocpay.integration_requests import InvalidRequest, RefusedDocument, RequestError, Upload
 
 T = TypeVar("T")
-DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: OCPAY_DB or ./ocpay.sqlite)")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON")]
-console = Console()
-err = Console(stderr=True)
-
-
-def register(app: typer.Typer) -> None:
-    """Add the `requests` group to the command line."""
-    group = typer.Typer(help="Integration requests: new charger x terminal pairs, assessed on submission.")
-    group.command("submit")(submit)
-    group.command("list")(list_requests)
-    group.command("show")(show)
-    group.command("decide")(decide)
-    app.add_typer(group, name="requests", no_args_is_help=True)
+group = typer.Typer(
+    help="Integration requests: new charger x terminal pairs, assessed on submission.", no_args_is_help=True
+)
 
 
 def _run(db: str | None, work: Callable[[Services], Awaitable[T]]) -> T:
@@ -43,16 +29,7 @@ def _run(db: str | None, work: Callable[[Services], Awaitable[T]]) -> T:
         raise fail(str(exc)) from None
 
 
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(type(value).__name__)
-
-
-def _dump(value: Any) -> None:
-    print(json.dumps(value, default=_default, ensure_ascii=False, indent=2))
-
-
+@group.command("submit")
 def submit(
     paths: Annotated[list[Path], typer.Argument(help="Documents: message logs, dialect files, text/Markdown/HTML/PDF")],
     requester: Annotated[str, typer.Option(help='Contact, e.g. "Ops Team <ops@example.com>"')],
@@ -75,11 +52,12 @@ def submit(
         ),
     )
     if as_json:
-        _dump(detail)
+        print_json(detail)
         return
     _report(detail)
 
 
+@group.command("list")
 def list_requests(
     status: Annotated[str | None, typer.Option(help="only requests in this status")] = None,
     limit: Annotated[int, typer.Option(min=1)] = 50,
@@ -89,7 +67,7 @@ def list_requests(
     """The latest integration requests."""
     rows = _run(db, lambda s: s.requests.all(status=status, limit=limit))
     if as_json:
-        _dump(rows)
+        print_json(rows)
         return
     table = Table("id", "requester", "charger", "terminal", "status", "verdict", "dialect", "documents", "updated")
     for r in rows:
@@ -100,6 +78,7 @@ def list_requests(
     console.print(table)
 
 
+@group.command("show")
 def show(
     request_id: Annotated[int, typer.Argument(help="Request id")],
     as_json: JsonOption = False,
@@ -108,11 +87,12 @@ def show(
     """One request: verdict, gaps, documents, history and feature request."""
     detail = _run(db, lambda s: s.requests.show(request_id))
     if as_json:
-        _dump(detail)
+        print_json(detail)
         return
     _report(detail)
 
 
+@group.command("decide")
 def decide(
     request_id: Annotated[int, typer.Argument(help="Request id")],
     verdict: Annotated[str | None, typer.Option(help="Override: supported, compatible or needs_development")] = None,
@@ -133,7 +113,7 @@ def decide(
         ),
     )
     if as_json:
-        _dump(detail)
+        print_json(detail)
         return
     console.print(f"request {detail['id']} is {detail['status']}")
 

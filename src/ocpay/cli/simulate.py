@@ -1,30 +1,20 @@
-"""`ocpay simulate` and `ocpay demo`: simulated chargers with terminals, built from the dialect files."""
+"""`ocpay simulate` and `ocpay bench`: simulated chargers with terminals, built from the dialect files, and load."""
 
 from __future__ import annotations
 
 import json
-import logging
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ocpay.app.config import Settings
 from ocpay.app.loop import run as run_loop
+from ocpay.cli.common import JsonOption, console
 from ocpay.integrations.catalog import Catalog
 from ocpay.integrations.dialects import DialectError, DialectSet
 from ocpay.simulator.run import Summary, profiles, register, simulate
 from ocpay.simulator.station import FAULTS, Options
-
-console = Console()
-
-
-def register_commands(app: typer.Typer) -> None:
-    app.command("simulate")(simulate_command)
-    app.command("demo")(demo_command)
-    app.command("bench")(bench_command)
 
 
 def simulate_command(
@@ -80,6 +70,7 @@ def simulate_command(
 
 
 def print_summary(summary: Summary) -> None:
+    """The table of simulated sessions by outcome, then what failed and why."""
     table = Table("session", "outcome", "count", title="simulated sessions")
     for kind, result, count in summary.table():
         style = "red" if result == "failed" else ""
@@ -96,49 +87,6 @@ def print_summary(summary: Summary) -> None:
         console.print(f"[red]did not boot[/red] {error}")
 
 
-def demo_command(
-    stations: Annotated[int, typer.Option(min=1, help="simulated stations per catalog entry")] = 2,
-    db: Annotated[str | None, typer.Option("--db", help="database URL (default ./ocpay.sqlite)")] = None,
-    ocpp_port: Annotated[int | None, typer.Option(help="OCPP port")] = None,
-    http_port: Annotated[int | None, typer.Option(help="HTTP port")] = None,
-    pause: Annotated[float, typer.Option(help="seconds between a station's messages")] = 2.0,
-) -> None:
-    """`ocpay serve` on the embedded SQLite default with a demo fleet charging continuously."""
-    from ocpay.app.runtime import CentralSystem
-
-    settings = Settings(open_registration=True, authorize_unknown=False)
-    settings.db = db or settings.db
-    settings.ocpp_port = settings.ocpp_port if ocpp_port is None else ocpp_port
-    settings.http_port = settings.http_port if http_port is None else http_port
-    logging.basicConfig(level="WARNING", format="%(asctime)s %(levelname)s %(name)s %(message)s")
-
-    async def run() -> None:
-        system = CentralSystem(settings)
-        await system.start()
-        assert system.gateway is not None and system.services is not None
-        host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
-        http = f"http://{host}:{system.http_port}"
-        url = f"ws://{host}:{system.gateway.port}/ocpp/"
-        dialects = system.services.dialects
-        fleet = profiles(system.services.catalog, dialects, stations=stations, prefix="DEMO")
-        fleet += profiles(
-            system.services.catalog, dialects, stations=stations, dialect_id="ocpp21.direct-payment", prefix="DEMO"
-        )
-        await register(http, settings.api_token, fleet, rfid_tokens=1000)
-        console.print(f"ocpay is running: OCPP {url}{{station_id}}, API {http}/api, docs {http}/docs")
-        console.print(f"console: {http}/  ({len(fleet)} simulated stations charging; Ctrl-C stops)")
-        options = Options(card_ratio=0.6, pause=pause)
-        try:
-            await simulate(url, fleet, sessions=0, options=options, forever=True)
-        finally:
-            await system.stop()
-
-    try:
-        run_loop(run())
-    except KeyboardInterrupt:
-        pass
-
-
 def bench_command(
     url: Annotated[str, typer.Option(help="OCPP endpoint")] = "ws://127.0.0.1:9000/ocpp/",
     stations: Annotated[int, typer.Option(min=1)] = 100,
@@ -152,7 +100,7 @@ def bench_command(
     server_pid: Annotated[int | None, typer.Option(help="the server's pid, to read its resident memory")] = None,
     no_boot: Annotated[bool, typer.Option("--no-boot", help="skip BootNotification/StartTransaction")] = False,
     seed: Annotated[int, typer.Option()] = 1,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """A reproducible load against any OCPP-J server: calls/s, latency percentiles, errors, server memory."""
     from ocpay.simulator.load import DEFAULT_MIX, run_load

@@ -125,15 +125,3 @@ class Catalog:
             if entry.dialect and entry.match and entry.match.matches(vendor, model):
                 return entry
         return None
-
-
-def entry_summary(entry: CatalogEntry) -> dict[str, Any]:
-    return {
-        "id": entry.id,
-        "title": entry.title,
-        "charger": entry.charger.model_dump(),
-        "terminal": entry.terminal.model_dump(),
-        "dialect": entry.dialect,
-        "status": entry.status,
-        "ocpp_versions": entry.ocpp_versions,
-    }

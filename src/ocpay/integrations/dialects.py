@@ -342,26 +342,3 @@ class DialectSet:
 
     def get(self, dialect_id: str) -> Dialect | None:
         return self.by_id.get(dialect_id)
-
-
-def dialect_summary(dialect: Dialect) -> dict[str, Any]:
-    return {
-        "id": dialect.id,
-        "title": dialect.title,
-        "version": dialect.version,
-        "provenance": dialect.provenance.kind,
-        "source": dialect.provenance.source,
-        "ocpp_versions": dialect.ocpp_versions,
-        "messages": [
-            {
-                "name": m.name,
-                "kind": m.kind,
-                "direction": m.direction,
-                "vendor_id": m.vendor_id,
-                "message_id": m.message_id,
-                "action": m.action,
-                "event": m.event or (sorted(set(m.event_by_status.values())) or None),
-            }
-            for m in dialect.messages
-        ],
-    }

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from ocpay.charging.sessions import session_summary
 from ocpay.charging.stations import Stations
 from ocpay.integrations.catalog import Catalog
 from ocpay.ocpp.model import now
@@ -59,7 +58,7 @@ class IntegrationHealth:
             "configuration": configuration,
             "mismatches": mismatches,
             "unknowns": unknowns,
-            "last_card_session": session_summary(recent[0]) if recent else None,
+            "last_card_session": recent[0] if recent else None,
             "last_payment_event_at": last_event,
             "card_sessions_considered": len(recent),
             "card_sessions_failed": failed,

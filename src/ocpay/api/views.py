@@ -1,0 +1,299 @@
+"""Views: every object the API, the console and the CLI show, turned into the plain dicts they answer with.
+
+Each view takes a domain record and returns a JSON-ready dict (times stay `datetime`, amounts become floats).
+Payment identifiers appear only as they are stored (masked); secrets and password hashes never appear.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from ocpay.integrations.catalog import CatalogEntry
+from ocpay.integrations.dialects import Dialect
+from ocpay.store.models import (
+    ApiToken,
+    BootRecord,
+    ChargingSession,
+    CommandRecord,
+    Connector,
+    IdTokenRecord,
+    MeterValueRecord,
+    PaymentEvent,
+    Station,
+    StationNoticeRecord,
+    UnrecognisedMessage,
+)
+
+SESSIONS_CSV_COLUMNS = [
+    "billing", "id", "station_id", "transaction_id", "status", "started_at", "stopped_at", "energy_wh",
+    "id_token", "stop_reason", "payment_dialect", "payment_status", "authorized_amount", "final_amount",
+    "currency", "card_brand",
+]  # fmt: skip
+
+
+def _amount(value: Decimal | float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+# -- charging ------------------------------------------------------------------------------------------------
+def station_view(station: Station) -> dict[str, Any]:
+    """A station as listed: identity, firmware, binding and connection state; whether it has a password, not which."""
+    return {
+        "id": station.id,
+        "vendor": station.vendor,
+        "model": station.model,
+        "serial": station.serial,
+        "firmware": station.firmware,
+        "ocpp_version": station.ocpp_version,
+        "integration": station.integration,
+        "connected": station.connected,
+        "has_password": station.password_hash is not None,
+        "registered_at": station.registered_at,
+        "last_boot_at": station.last_boot_at,
+        "last_seen_at": station.last_seen_at,
+    }
+
+
+def connector_view(connector: Connector) -> dict[str, Any]:
+    """A connector's last reported status."""
+    return {
+        "evse_id": connector.evse_id,
+        "connector_id": connector.connector_id,
+        "status": connector.status,
+        "error_code": connector.error_code,
+        "info": connector.info,
+        "updated_at": connector.updated_at,
+    }
+
+
+def connector_brief_view(connector: Connector) -> dict[str, Any]:
+    """A connector in four fields (`ocpay stations show`): evse, connector, status, error."""
+    return {
+        "evse": connector.evse_id,
+        "connector": connector.connector_id,
+        "status": connector.status,
+        "error": connector.error_code,
+    }
+
+
+def boot_view(boot: BootRecord) -> dict[str, Any]:
+    """One BootNotification: firmware, model and OCPP version at that time."""
+    return {
+        "at": boot.at,
+        "ocpp_version": boot.ocpp_version,
+        "vendor": boot.vendor,
+        "model": boot.model,
+        "serial": boot.serial,
+        "firmware": boot.firmware,
+        "reason": boot.reason,
+    }
+
+
+def notice_view(notice: StationNoticeRecord) -> dict[str, Any]:
+    """One station notice (firmware, security, rejected dialect message, ...)."""
+    return {"kind": notice.kind, "status": notice.status, "at": notice.at, "detail": notice.detail}
+
+
+def session_view(session: ChargingSession) -> dict[str, Any]:
+    """A session with its energy and, for a card session, the neutral payment summary (never an identifier)."""
+    return {
+        "id": session.id,
+        "station_id": session.station_id,
+        "transaction_id": session.transaction_id,
+        "evse_id": session.evse_id,
+        "connector_id": session.connector_id,
+        "id_token": session.id_token,
+        "status": session.status,
+        "started_at": session.started_at,
+        "stopped_at": session.stopped_at,
+        "meter_start_wh": session.meter_start_wh,
+        "meter_stop_wh": session.meter_stop_wh,
+        "energy_wh": session.energy_wh,
+        "stop_reason": session.stop_reason,
+        "charging_state": session.charging_state,
+        "ocpp_version": session.ocpp_version,
+        "billing": session.billing,
+        "payment": None
+        if session.billing != "terminal"
+        else {
+            "method": "terminal",
+            "dialect": session.dialect,
+            "status": session.payment_status,
+            "authorized_amount": _amount(session.authorized_amount),
+            "final_amount": _amount(session.final_amount),
+            "currency": session.currency,
+            "brand": session.card_brand,
+        },
+    }
+
+
+def meter_value_view(sample: MeterValueRecord) -> dict[str, Any]:
+    """One meter sample of a session."""
+    return {
+        "at": sample.at,
+        "measurand": sample.measurand,
+        "value": sample.value,
+        "unit": sample.unit,
+        "phase": sample.phase,
+    }
+
+
+def id_token_view(token: IdTokenRecord) -> dict[str, Any]:
+    """An id token with its authorisation policy."""
+    return {
+        "value": token.value,
+        "type": token.type,
+        "status": token.status,
+        "expires_at": token.expires_at,
+        "parent_id": token.parent_id,
+        "note": token.note,
+    }
+
+
+def command_view(record: CommandRecord) -> dict[str, Any]:
+    """A command log record: what was sent, the outcome and the (masked) answer or error."""
+    return {
+        "id": record.id,
+        "station_id": record.station_id,
+        "command": record.command,
+        "arguments": record.arguments,
+        "outcome": record.outcome,
+        "answer": record.answer,
+        "error": record.error,
+        "actor": record.actor,
+        "at": record.at,
+    }
+
+
+def sessions_export_view(export: dict[str, list[ChargingSession]]) -> dict[str, list[dict[str, Any]]]:
+    """The session export, each group (`terminal_paid`, `csms_billed`) as session views."""
+    return {group: [session_view(x) for x in sessions] for group, sessions in export.items()}
+
+
+def sessions_csv(export: dict[str, list[dict[str, Any]]]) -> str:
+    """The session export as CSV, one row per session, terminal-paid first; `billing` says which side bills it."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=SESSIONS_CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for group in ("terminal_paid", "csms_billed"):
+        for row in export[group]:
+            payment = row.get("payment") or {}
+            writer.writerow(
+                {
+                    **{k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()},
+                    "billing": "terminal" if group == "terminal_paid" else "csms",
+                    "payment_dialect": payment.get("dialect"),
+                    "payment_status": payment.get("status"),
+                    "authorized_amount": payment.get("authorized_amount"),
+                    "final_amount": payment.get("final_amount"),
+                    "currency": payment.get("currency"),
+                    "card_brand": payment.get("brand"),
+                }
+            )
+    return out.getvalue()
+
+
+# -- payments ------------------------------------------------------------------------------------------------
+def payment_event_view(event: PaymentEvent) -> dict[str, Any]:
+    """A payment event: kind, status, amount and brand; the transaction reference is already stored masked."""
+    return {
+        "id": event.id,
+        "session_id": event.session_id,
+        "dialect": event.dialect,
+        "message": event.message,
+        "kind": event.kind,
+        "at": event.at,
+        "status": event.status,
+        "amount": _amount(event.amount),
+        "currency": event.currency,
+        "brand": event.brand,
+        "transaction_id": event.transaction_ref,
+        "terminal_id": event.terminal_id,
+        "receipt_url": event.receipt_url,
+    }
+
+
+def health_view(health: dict[str, Any]) -> dict[str, Any]:
+    """A station's integration health, its last card session as a session view."""
+    last = health["last_card_session"]
+    return {**health, "last_card_session": None if last is None else session_view(last)}
+
+
+def unrecognised_view(message: UnrecognisedMessage) -> dict[str, Any]:
+    """A custom message no dialect recognised, with its masked sample."""
+    return {
+        "id": message.id,
+        "station_id": message.station_id,
+        "ocpp_version": message.ocpp_version,
+        "vendor_id": message.vendor_id,
+        "message_id": message.message_id or None,
+        "first_seen_at": message.first_seen_at,
+        "last_seen_at": message.last_seen_at,
+        "count": message.count,
+        "sample": message.sample,
+    }
+
+
+# -- dialects and catalog ------------------------------------------------------------------------------------
+def dialect_view(dialect: Dialect) -> dict[str, Any]:
+    """A dialect as listed: provenance, OCPP versions and its messages in one line each."""
+    return {
+        "id": dialect.id,
+        "title": dialect.title,
+        "version": dialect.version,
+        "provenance": dialect.provenance.kind,
+        "source": dialect.provenance.source,
+        "ocpp_versions": dialect.ocpp_versions,
+        "messages": [
+            {
+                "name": m.name,
+                "kind": m.kind,
+                "direction": m.direction,
+                "vendor_id": m.vendor_id,
+                "message_id": m.message_id,
+                "action": m.action,
+                "event": m.event or (sorted(set(m.event_by_status.values())) or None),
+            }
+            for m in dialect.messages
+        ],
+    }
+
+
+def dialect_detail_view(dialect: Dialect) -> dict[str, Any]:
+    """The whole dialect, as its file says it (field aliases as in the file)."""
+    return dialect.model_dump(mode="json", by_alias=True)
+
+
+def catalog_entry_view(entry: CatalogEntry) -> dict[str, Any]:
+    """A catalog entry as listed: the charger x terminal pair, its dialect and status."""
+    return {
+        "id": entry.id,
+        "title": entry.title,
+        "charger": entry.charger.model_dump(),
+        "terminal": entry.terminal.model_dump(),
+        "dialect": entry.dialect,
+        "status": entry.status,
+        "ocpp_versions": entry.ocpp_versions,
+    }
+
+
+def catalog_entry_detail_view(entry: CatalogEntry) -> dict[str, Any]:
+    """The whole catalog entry with its title and setup guide."""
+    return {"title": entry.title, **entry.model_dump(mode="json")}
+
+
+# -- access --------------------------------------------------------------------------------------------------
+def api_token_view(token: ApiToken) -> dict[str, Any]:
+    """What may be shown of an API token: never its secret or its hash."""
+    return {
+        "name": token.name,
+        "role": token.role,
+        "hint": token.hint + "...",
+        "created_at": token.created_at,
+        "revoked_at": token.revoked_at,
+        "active": token.revoked_at is None,
+    }

@@ -1,0 +1,22 @@
+"""The dashboard: today's figures, the stations and the latest sessions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from ocpay.api import views
+from ocpay.api.auth import ConsoleReader
+from ocpay.api.deps import ServicesDep
+from ocpay.app import overview
+from ocpay.console.render import page
+
+router = APIRouter()
+
+
+@router.get("/")
+async def dashboard(request: Request, principal: ConsoleReader, services: ServicesDep) -> Response:
+    """Today's figures, the first stations and the latest sessions."""
+    figures = await overview.dashboard(services)
+    stations = [views.station_view(x) for x in await services.stations.all(limit=50)]
+    sessions = [views.session_view(x) for x in await services.sessions.all(limit=10)]
+    return page(request, "dashboard.html", principal, figures=figures, stations=stations, sessions=sessions)
