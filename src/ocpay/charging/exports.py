@@ -11,11 +11,9 @@ import io
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from ocpay.charging.sessions import session_summary
 from ocpay.store.db import Database
-from ocpay.store.models import ChargingSession
+from ocpay.store.queries import charging as queries
 
 CSV_COLUMNS = [
     "billing", "id", "station_id", "transaction_id", "status", "started_at", "stopped_at", "energy_wh",
@@ -27,15 +25,9 @@ CSV_COLUMNS = [
 async def export_sessions(
     db: Database, *, since: datetime | None = None, until: datetime | None = None, completed_only: bool = True
 ) -> dict[str, list[dict[str, Any]]]:
-    query = select(ChargingSession).order_by(ChargingSession.started_at, ChargingSession.id)
-    if since is not None:
-        query = query.where(ChargingSession.started_at >= since)
-    if until is not None:
-        query = query.where(ChargingSession.started_at < until)
-    if completed_only:
-        query = query.where(ChargingSession.status == "completed")
+    """Sessions started in [since, until), oldest first, split into `terminal_paid` and `csms_billed`."""
     async with db.read() as s:
-        sessions = list(await s.scalars(query))
+        sessions = await queries.sessions_started_between(s, since=since, until=until, completed_only=completed_only)
     return {
         "terminal_paid": [session_summary(x) for x in sessions if x.billing == "terminal"],
         "csms_billed": [session_summary(x) for x in sessions if x.billing != "terminal"],
