@@ -64,6 +64,13 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def _principal(token: ApiToken | None) -> Principal | None:
+    """The principal a token stands for, or None when there is no token or it is revoked."""
+    if token is None or token.revoked_at is not None:
+        return None
+    return Principal(token.name, token.role, token.id)  # type: ignore[arg-type]
+
+
 class ApiTokens:
     """API tokens: created and revoked by the CLI, checked on every API and console request."""
 
@@ -118,9 +125,7 @@ class ApiTokens:
             return Principal(ENV_TOKEN_NAME, "admin")
         async with self.db.read() as s:
             token = await queries.token_with_hash(s, hash_secret(secret))
-        if token is None or token.revoked_at is not None:
-            return None
-        return Principal(token.name, token.role, token.id)  # type: ignore[arg-type]
+        return _principal(token)
 
     # -- console sessions ----------------------------------------------------------------------------
     async def session_cookie(self, principal: Principal, seconds: int = SESSION_SECONDS) -> str:
@@ -149,9 +154,7 @@ class ApiTokens:
             return None
         async with self.db.read() as s:
             token = await queries.token(s, int(token_id))
-        if token is None or token.revoked_at is not None:
-            return None
-        return Principal(token.name, token.role, token.id)  # type: ignore[arg-type]
+        return _principal(token)
 
     def _env_fingerprint(self) -> str:
         return hashlib.sha256(b"ocpay-console:" + (self.env_token or "").encode()).hexdigest()[:32]

@@ -50,8 +50,7 @@ class CardMatch:
 class CardSessionPolicy(Protocol):
     """Recognises card sessions on standard messages (the payments layer implements it)."""
 
-    def recognise(self, station_id: str, token: IdToken) -> CardMatch | None:
-        """The card session `token` marks on this station, or None for an ordinary id token."""
+    def recognise(self, station_id: str, token: IdToken) -> CardMatch | None: ...
 
 
 class Sessions:
@@ -240,6 +239,7 @@ def _mark_card_session(session: ChargingSession, card: CardMatch | None) -> None
 
 
 def _apply_event(session: ChargingSession, event: TransactionEvent, card: CardMatch | None) -> None:
+    """What a new 2.x transaction event changes on its session (ids, token, state, energy, end)."""
     if event.evse_id is not None:
         session.evse_id = event.evse_id
     if event.connector_id is not None:
@@ -268,6 +268,7 @@ def _energy_readings(samples: Iterable[MeterSample]) -> list[float]:
 
 
 def _update_energy(session: ChargingSession, samples: Iterable[MeterSample]) -> None:
+    """Widen the session's meter start and stop to the register readings in `samples`."""
     readings = _energy_readings(samples)
     if not readings:
         return
