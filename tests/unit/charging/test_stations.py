@@ -29,6 +29,11 @@ def test_a_stored_value_not_made_by_hash_password_never_checks_out(stored: str) 
     assert check_password("pw", stored) is False
 
 
+def test_only_the_scrypt_scheme_is_accepted() -> None:
+    other_scheme = hash_password("pw").replace("scrypt$", "plain$", 1)
+    assert check_password("pw", other_scheme) is False
+
+
 async def test_a_station_with_a_password_is_admitted_only_with_it(db: Database) -> None:
     stations = Stations(db)
     await stations.add("CP-1", password="right")
