@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from ocpay.integrations.catalog import Catalog, load_entry
-from ocpay.integrations.dialects import DialectError, DialectSet, builtin_dir, load_dialect
+from ocpay.integrations.dialects import DialectError, DialectSet, load_dialect
+from ocpay.integrations.files import builtin_dir
 
 BUILTIN_DIALECTS = {
     "org.openchargealliance.costmsg",

@@ -24,11 +24,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import func, select
-
 from ocpay.ocpp.model import now
 from ocpay.store.db import Database
 from ocpay.store.models import ApiToken, Secret
+from ocpay.store.queries import access as queries
 
 Role = Literal["admin", "read-only"]
 ROLES: tuple[Role, ...] = ("admin", "read-only")
@@ -38,7 +37,7 @@ SESSION_SECONDS = 12 * 3600
 
 
 class ApiTokenError(Exception):
-    pass
+    """A token that cannot be created as asked; the message says why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,17 +50,30 @@ class Principal:
 
     @property
     def can_write(self) -> bool:
+        """Whether the caller may change things (admin), not only look."""
         return self.role == "admin"
 
 
 OPEN = Principal("anonymous", "admin")  # no token configured: everyone may do everything
 
 
+# Not the station passwords' scrypt (charging/stations.py): a token secret is 32 random bytes, so a fast
+# unsalted hash cannot be reversed, and being deterministic it lets `check` find the token by its hash.
 def hash_secret(secret: str) -> str:
+    """The SHA-256 hex digest of an API token's secret: what is stored and looked up instead of the secret."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def _principal(token: ApiToken | None) -> Principal | None:
+    """The principal a token stands for, or None when there is no token or it is revoked."""
+    if token is None or token.revoked_at is not None:
+        return None
+    return Principal(token.name, token.role, token.id)  # type: ignore[arg-type]
+
+
 class ApiTokens:
+    """API tokens: created and revoked by the CLI, checked on every API and console request."""
+
     def __init__(self, db: Database, env_token: str | None = None) -> None:
         self.db = db
         self.env_token = env_token or None
@@ -78,22 +90,21 @@ class ApiTokens:
             raise ApiTokenError(f"role is one of {', '.join(ROLES)}")
         secret = PREFIX + secrets.token_urlsafe(32)
         async with self.db.write() as s:
-            if await s.scalar(select(ApiToken.id).where(ApiToken.name == name)) is not None:
+            if await queries.token_named(s, name) is not None:
                 raise ApiTokenError(f"an API token named {name!r} exists already")
             token = ApiToken(name=name, role=role, secret_hash=hash_secret(secret), hint=secret[:8], created_at=now())
             s.add(token)
         return token, secret
 
     async def all(self, *, include_revoked: bool = True) -> list[ApiToken]:
-        query = select(ApiToken).order_by(ApiToken.name)
-        if not include_revoked:
-            query = query.where(ApiToken.revoked_at.is_(None))
+        """Every token by name; the active ones only with `include_revoked=False`."""
         async with self.db.read() as s:
-            return list(await s.scalars(query))
+            return await queries.tokens(s, include_revoked=include_revoked)
 
     async def revoke(self, name: str) -> bool:
+        """Revoke the named token; False when there is no such token or it is revoked already."""
         async with self.db.write() as s:
-            token = await s.scalar(select(ApiToken).where(ApiToken.name == name))
+            token = await queries.token_named(s, name)
             if token is None or token.revoked_at is not None:
                 return False
             token.revoked_at = now()
@@ -101,10 +112,11 @@ class ApiTokens:
 
     # -- checks (the API and the console) --------------------------------------------------------------
     async def auth_required(self) -> bool:
+        """Whether callers must authenticate: `OCPAY_API_TOKEN` is set or an active token exists."""
         if self.env_token:
             return True
         async with self.db.read() as s:
-            count = await s.scalar(select(func.count()).select_from(ApiToken).where(ApiToken.revoked_at.is_(None)))
+            count = await queries.count_active_tokens(s)
         return bool(count)
 
     async def check(self, secret: str) -> Principal | None:
@@ -112,13 +124,12 @@ class ApiTokens:
         if self.env_token and hmac.compare_digest(secret.encode(), self.env_token.encode()):
             return Principal(ENV_TOKEN_NAME, "admin")
         async with self.db.read() as s:
-            token = await s.scalar(select(ApiToken).where(ApiToken.secret_hash == hash_secret(secret)))
-        if token is None or token.revoked_at is not None:
-            return None
-        return Principal(token.name, token.role, token.id)  # type: ignore[arg-type]
+            token = await queries.token_with_hash(s, hash_secret(secret))
+        return _principal(token)
 
     # -- console sessions ----------------------------------------------------------------------------
     async def session_cookie(self, principal: Principal, seconds: int = SESSION_SECONDS) -> str:
+        """A signed console login cookie for the principal, valid `seconds` from now."""
         body: dict[str, Any] = {"i": principal.token_id, "e": int(time.time()) + seconds}
         if principal.token_id is None:
             body["h"] = self._env_fingerprint()
@@ -126,6 +137,7 @@ class ApiTokens:
         return f"{payload}.{await self._sign(payload)}"
 
     async def check_session(self, cookie: str) -> Principal | None:
+        """The principal of a console cookie that is signed, unexpired and names a live token; else None."""
         payload, _, signature = cookie.partition(".")
         if not payload or not hmac.compare_digest(signature.encode(), (await self._sign(payload)).encode()):
             return None
@@ -141,10 +153,8 @@ class ApiTokens:
                 return Principal(ENV_TOKEN_NAME, "admin")
             return None
         async with self.db.read() as s:
-            token = await s.get(ApiToken, int(token_id))
-        if token is None or token.revoked_at is not None:
-            return None
-        return Principal(token.name, token.role, token.id)  # type: ignore[arg-type]
+            token = await queries.token(s, int(token_id))
+        return _principal(token)
 
     def _env_fingerprint(self) -> str:
         return hashlib.sha256(b"ocpay-console:" + (self.env_token or "").encode()).hexdigest()[:32]
@@ -153,7 +163,7 @@ class ApiTokens:
         async with self._key_lock:
             if self._session_key is None:
                 async with self.db.write() as s:
-                    secret = await s.get(Secret, "console_session_key")
+                    secret = await queries.secret(s, "console_session_key")
                     if secret is None:
                         secret = Secret(name="console_session_key", value=secrets.token_hex(32))
                         s.add(secret)

@@ -44,8 +44,7 @@ class CommandLog:
                 actor=actor[:100],
                 at=now(),
             )
-            s.add(record)
-            await s.flush()
+            await queries.insert(s, record)
         return record
 
     async def page(

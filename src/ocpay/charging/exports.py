@@ -8,24 +8,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-
 from ocpay.store.db import Database
 from ocpay.store.models import ChargingSession
+from ocpay.store.queries import charging as queries
 
 
 async def export_sessions(
     db: Database, *, since: datetime | None = None, until: datetime | None = None, completed_only: bool = True
 ) -> dict[str, list[ChargingSession]]:
-    query = select(ChargingSession).order_by(ChargingSession.started_at, ChargingSession.id)
-    if since is not None:
-        query = query.where(ChargingSession.started_at >= since)
-    if until is not None:
-        query = query.where(ChargingSession.started_at < until)
-    if completed_only:
-        query = query.where(ChargingSession.status == "completed")
+    """Sessions started in [since, until), oldest first, split into `terminal_paid` and `csms_billed`."""
     async with db.read() as s:
-        sessions = list(await s.scalars(query))
+        sessions = await queries.sessions_started_between(s, since=since, until=until, completed_only=completed_only)
     return {
         "terminal_paid": [x for x in sessions if x.billing == "terminal"],
         "csms_billed": [x for x in sessions if x.billing != "terminal"],

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ocpay.ocpp.model import (
@@ -30,13 +29,14 @@ from ocpay.ocpp.model import (
 from ocpay.store.db import Database
 from ocpay.store.journal import Write
 from ocpay.store.models import ChargingSession, IdTokenRecord, MeterValueRecord, TransactionEventRecord
+from ocpay.store.queries import charging as queries
 from ocpay.store.statements import INSERT_METER_VALUE, UPDATE_SESSION_ENERGY
 
 ENERGY = "Energy.Active.Import.Register"
 
 
 class IdTokenExists(Exception):
-    pass
+    """An id token with this value is known already."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +77,9 @@ class Sessions:
         parent_id: str | None = None,
         note: str | None = None,
     ) -> IdTokenRecord:
+        """Add an id token the CSMS knows; IdTokenExists if its value is known already."""
         async with self.db.write() as s:
-            if await s.get(IdTokenRecord, value) is not None:
+            if await queries.id_token(s, value) is not None:
                 raise IdTokenExists(value)
             record = IdTokenRecord(
                 value=value,
@@ -93,14 +94,14 @@ class Sessions:
         return record
 
     async def id_tokens(self, *, offset: int = 0, limit: int = 100) -> list[IdTokenRecord]:
+        """One page of the known id tokens, by value."""
         async with self.db.read() as s:
-            rows = await s.scalars(select(IdTokenRecord).order_by(IdTokenRecord.value).offset(offset).limit(limit))
-            return list(rows)
+            return await queries.id_tokens(s, offset=offset, limit=limit)
 
     async def _authorization(self, s: AsyncSession, token: IdToken, card: CardMatch | None = None) -> Authorization:
         if card is not None:
             return Authorization("Accepted")  # the terminal's PSP authorised the card
-        record = await s.get(IdTokenRecord, token.value)
+        record = await queries.id_token(s, token.value)
         if record is None:
             return Authorization("Accepted" if self.authorize_unknown else "Unknown")
         if record.expires_at is not None and record.expires_at <= now():
@@ -109,21 +110,19 @@ class Sessions:
 
     # -- SessionPort ----------------------------------------------------------------------------
     async def authorize(self, station_id: str, token: IdToken) -> Authorization:
+        """Accepted for a card session or a valid known token; Unknown, Expired or the token's status otherwise."""
         card = self._card(station_id, token)
         async with self.db.read() as s:
             return await self._authorization(s, token, card)
 
     async def start(self, station_id: str, start: SessionStart) -> SessionStarted:
+        """Open a 1.6 session (once: a retried StartTransaction gets the same one) and authorise its token."""
         card = self._card(station_id, start.id_token)
         token = card.stored_token if card else start.id_token.value
         key = f"{start.connector_id}|{token}|{start.timestamp.isoformat()}|{start.meter_start_wh}"
         async with self.db.write() as s:
             authorization = await self._authorization(s, start.id_token, card)
-            session = await s.scalar(
-                select(ChargingSession).where(
-                    ChargingSession.station_id == station_id, ChargingSession.start_key == key
-                )
-            )
+            session = await queries.session_started_as(s, station_id, key)
             if session is None:
                 session = ChargingSession(
                     station_id=station_id,
@@ -138,18 +137,14 @@ class Sessions:
                     ocpp_version="1.6",
                 )
                 _mark_card_session(session, card)
-                s.add(session)
-                await s.flush()
+                await queries.insert(s, session)
                 session.transaction_id = str(session.id)
         return SessionStarted(session.id, authorization)
 
     async def stop(self, station_id: str, stop: SessionStop) -> Authorization | None:
+        """Complete the 1.6 session (once) with its meter values; the stopping token's authorisation, if any."""
         async with self.db.write() as s:
-            session = await s.scalar(
-                select(ChargingSession).where(
-                    ChargingSession.station_id == station_id, ChargingSession.id == stop.transaction_id
-                )
-            )
+            session = await queries.station_session(s, station_id, stop.transaction_id)
             if session is not None and session.status != "completed":
                 session.status = "completed"
                 session.stopped_at = stop.timestamp
@@ -163,14 +158,10 @@ class Sessions:
             return await self._authorization(s, stop.id_token, self._card(station_id, stop.id_token))
 
     async def transaction_event(self, station_id: str, version: str, event: TransactionEvent) -> TransactionEventReply:
+        """Apply a 2.x transaction event to its session (once per seqNo); the token's authorisation, if any."""
         card = self._card(station_id, event.id_token)
         async with self.db.write() as s:
-            session = await s.scalar(
-                select(ChargingSession).where(
-                    ChargingSession.station_id == station_id,
-                    ChargingSession.transaction_id == event.transaction_id,
-                )
-            )
+            session = await queries.session_of_transaction(s, station_id, event.transaction_id)
             if session is None:  # Started, or a later event whose Started we never saw
                 session = ChargingSession(
                     station_id=station_id,
@@ -179,15 +170,8 @@ class Sessions:
                     started_at=event.timestamp,
                     ocpp_version=version,
                 )
-                s.add(session)
-                await s.flush()
-            duplicate = await s.scalar(
-                select(TransactionEventRecord.id).where(
-                    TransactionEventRecord.session_id == session.id,
-                    TransactionEventRecord.seq_no == event.seq_no,
-                )
-            )
-            if duplicate is None:
+                await queries.insert(s, session)
+            if not await queries.has_transaction_event(s, session.id, event.seq_no):
                 s.add(
                     TransactionEventRecord(
                         session_id=session.id,
@@ -204,7 +188,7 @@ class Sessions:
         return TransactionEventReply(authorization=authorization)
 
     async def meter_values(self, station_id: str, report: MeterReport) -> None:
-        """Through the journal: no read first, the session is found by its transaction id in SQL."""
+        """Keep the samples and the session's energy, through the journal (no read first)."""
         where = {"station_id": station_id, "transaction_id": report.transaction_id, "evse_id": report.evse_id}
         writes = [Write(INSERT_METER_VALUE, {**where, **_sample_values(x)}) for x in report.samples]
         readings = _energy_readings(report.samples)
@@ -224,38 +208,28 @@ class Sessions:
         offset: int = 0,
         limit: int = 100,
     ) -> list[ChargingSession]:
-        query = _filtered(select(ChargingSession), station_id, status, since)
+        """One page of the sessions that pass the filters (each optional), newest first."""
         async with self.db.read() as s:
-            return list(await s.scalars(query.order_by(ChargingSession.id.desc()).offset(offset).limit(limit)))
+            return await queries.sessions(
+                s, station_id=station_id, status=status, since=since, offset=offset, limit=limit
+            )
 
     async def count(
         self, *, station_id: str | None = None, status: str | None = None, since: datetime | None = None
     ) -> int:
-        query = _filtered(select(func.count()).select_from(ChargingSession), station_id, status, since)
+        """How many sessions pass the filters (each optional)."""
         async with self.db.read() as s:
-            return int(await s.scalar(query) or 0)
+            return await queries.count_sessions(s, station_id=station_id, status=status, since=since)
 
     async def get(self, session_id: int) -> ChargingSession | None:
+        """The session, or None."""
         async with self.db.read() as s:
-            return await s.get(ChargingSession, session_id)
+            return await queries.session(s, session_id)
 
     async def meter_values_of(self, session_id: int) -> list[MeterValueRecord]:
+        """The session's meter values in time order."""
         async with self.db.read() as s:
-            rows = await s.scalars(
-                select(MeterValueRecord).where(MeterValueRecord.session_id == session_id).order_by(MeterValueRecord.at)
-            )
-            return list(rows)
-
-
-def _filtered(query: Any, station_id: str | None, status: str | None, since: datetime | None) -> Any:
-    """The session filters of the API and the console."""
-    if station_id:
-        query = query.where(ChargingSession.station_id == station_id)
-    if status:
-        query = query.where(ChargingSession.status == status)
-    if since:
-        query = query.where(ChargingSession.started_at >= since)
-    return query
+            return await queries.meter_values(s, session_id)
 
 
 def _mark_card_session(session: ChargingSession, card: CardMatch | None) -> None:
@@ -265,6 +239,7 @@ def _mark_card_session(session: ChargingSession, card: CardMatch | None) -> None
 
 
 def _apply_event(session: ChargingSession, event: TransactionEvent, card: CardMatch | None) -> None:
+    """What a new 2.x transaction event changes on its session (ids, token, state, energy, end)."""
     if event.evse_id is not None:
         session.evse_id = event.evse_id
     if event.connector_id is not None:
@@ -293,6 +268,7 @@ def _energy_readings(samples: Iterable[MeterSample]) -> list[float]:
 
 
 def _update_energy(session: ChargingSession, samples: Iterable[MeterSample]) -> None:
+    """Widen the session's meter start and stop to the register readings in `samples`."""
     readings = _energy_readings(samples)
     if not readings:
         return

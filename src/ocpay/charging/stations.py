@@ -8,14 +8,13 @@ import hmac
 import secrets
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
-
 from ocpay.ocpp.model import BootInfo, BootReply, ConnectorStatus, ReportedVariable, StationNotice, now
 from ocpay.ocpp.ports import Admission
 from ocpay.payments.redaction import mask
 from ocpay.store.db import Database
 from ocpay.store.journal import Write
 from ocpay.store.models import BootRecord, Connector, Station, StationNoticeRecord, StationSetting
+from ocpay.store.queries import charging as queries
 from ocpay.store.statements import (
     INSERT_BOOT_RECORD,
     STATION_BOOTED,
@@ -26,30 +25,38 @@ from ocpay.store.statements import (
 )
 
 
+# A station password is a secret chosen by people, so it is stretched with a slow, salted KDF (scrypt)
+# and checked by recomputing it. An API token (access/api_tokens.py) is 32 random bytes, found by a
+# plain SHA-256 of the secret: two different things, hashed two different ways on purpose.
 def hash_password(password: str) -> str:
-    """scrypt from the standard library; the station password is never stored in clear."""
+    """The station password as `scrypt$salt$digest` (random salt, base64); never the password in clear."""
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
+    digest = _scrypt(password, salt)
     return f"scrypt${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
 
 
 def check_password(password: str, stored: str) -> bool:
+    """Whether `password` is the one `hash_password` stored; False for anything not in its format."""
     try:
         scheme, salt_b64, digest_b64 = stored.split("$")
     except ValueError:
         return False
     if scheme != "scrypt":
         return False
-    digest = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt_b64), n=2**14, r=8, p=1)
+    digest = _scrypt(password, base64.b64decode(salt_b64))
     return hmac.compare_digest(digest, base64.b64decode(digest_b64))
 
 
+def _scrypt(password: str, salt: bytes) -> bytes:
+    return hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
+
+
 class StationExists(Exception):
-    pass
+    """A station with this id is registered already."""
 
 
 class UnknownStation(Exception):
-    pass
+    """No station has this id."""
 
 
 class Stations:
@@ -63,9 +70,9 @@ class Stations:
 
     # -- management -------------------------------------------------------------------------
     async def add(self, station_id: str, *, password: str | None = None) -> Station:
-        """Register a station; its catalog binding is the payments layer's (`Payments.bind`)."""
+        """Register a station (StationExists if the id is taken); its catalog binding is `Payments.bind`'s."""
         async with self.db.write() as s:
-            if await s.get(Station, station_id) is not None:
+            if await queries.station(s, station_id) is not None:
                 raise StationExists(station_id)
             station = Station(
                 id=station_id,
@@ -77,65 +84,51 @@ class Stations:
         return station
 
     async def set_password(self, station_id: str, password: str | None) -> None:
+        """Set the station's password, or remove it with None; UnknownStation if there is no such station."""
         async with self.db.write() as s:
-            station = await s.get(Station, station_id)
+            station = await queries.station(s, station_id)
             if station is None:
                 raise UnknownStation(station_id)
             station.password_hash = hash_password(password) if password else None
 
     async def remove(self, station_id: str) -> bool:
+        """Remove the station and everything recorded about it; False if there was none."""
         async with self.db.write() as s:
-            result = await s.execute(delete(Station).where(Station.id == station_id))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+            return await queries.delete_station(s, station_id)
 
     async def get(self, station_id: str) -> Station | None:
+        """The station, or None."""
         async with self.db.read() as s:
-            return await s.get(Station, station_id)
+            return await queries.station(s, station_id)
 
     async def all(self, *, offset: int = 0, limit: int = 100) -> list[Station]:
+        """One page of the stations, by id."""
         async with self.db.read() as s:
-            rows = await s.scalars(select(Station).order_by(Station.id).offset(offset).limit(limit))
-            return list(rows)
+            return await queries.stations(s, offset=offset, limit=limit)
 
     async def connectors(self, station_id: str) -> list[Connector]:
+        """The station's connectors with their last status, in EVSE and connector order."""
         async with self.db.read() as s:
-            rows = await s.scalars(
-                select(Connector)
-                .where(Connector.station_id == station_id)
-                .order_by(Connector.evse_id, Connector.connector_id)
-            )
-            return list(rows)
+            return await queries.connectors(s, station_id)
 
     async def settings(self, station_id: str) -> list[StationSetting]:
+        """The settings the station reported, by key."""
         async with self.db.read() as s:
-            rows = await s.scalars(
-                select(StationSetting).where(StationSetting.station_id == station_id).order_by(StationSetting.key)
-            )
-            return list(rows)
+            return await queries.settings(s, station_id)
 
     async def boots(self, station_id: str, limit: int = 50) -> list[BootRecord]:
+        """The station's last `limit` boots, newest first."""
         async with self.db.read() as s:
-            rows = await s.scalars(
-                select(BootRecord)
-                .where(BootRecord.station_id == station_id)
-                .order_by(BootRecord.id.desc())
-                .limit(limit)
-            )
-            return list(rows)
+            return await queries.boots(s, station_id, limit)
 
     async def notices(self, station_id: str, limit: int = 50) -> list[StationNoticeRecord]:
+        """The station's last `limit` notices (security events, firmware, dialect problems), newest first."""
         async with self.db.read() as s:
-            rows = await s.scalars(
-                select(StationNoticeRecord)
-                .where(StationNoticeRecord.station_id == station_id)
-                .order_by(StationNoticeRecord.id.desc())
-                .limit(limit)
-            )
-            return list(rows)
+            return await queries.notices(s, station_id, limit)
 
     # -- connection life cycle (called by the gateway) -----------------------------------------
     async def admit(self, station_id: str, password: str | None, certified: bool | None) -> Admission:
-        """Security profiles 1-3.
+        """Admit a connecting station: 101 with its password or certificate, 401/404 otherwise (profiles 1-3).
 
         `certified` is None without client certificates (profiles 1 and 2: Basic auth when the station
         has a password); with them (profile 3) it alone decides: the certificate is this station's or not.
@@ -160,22 +153,25 @@ class Stations:
         return Admission(101)
 
     async def connected(self, station_id: str, version: str) -> None:
+        """Record that the station is connected and speaks `version`."""
         params = {"station_id": station_id, "version": version, "at": now()}
         await self.db.journal.write(Write(STATION_CONNECTED, params))
 
     async def disconnected(self, station_id: str) -> None:
+        """Record that the station's connection closed."""
         await self.db.journal.write(Write(STATION_DISCONNECTED, {"station_id": station_id}))
 
     async def mark_all_disconnected(self) -> None:
-        """At start-up nobody is connected to this process yet."""
+        """Mark every station disconnected: at start-up nobody is connected to this process yet."""
         async with self.db.write() as s:
-            await s.execute(update(Station).values(connected=False))
+            await queries.mark_all_disconnected(s)
 
     def seen(self, station_id: str) -> None:
         """Remember traffic; written in batches by `flush_seen` (last_seen is informational)."""
         self._seen[station_id] = now()
 
     async def flush_seen(self) -> None:
+        """Write the last-seen times remembered since the previous flush."""
         if not self._seen:
             return
         seen, self._seen = self._seen, {}
@@ -185,6 +181,7 @@ class Stations:
 
     # -- StationPort ---------------------------------------------------------------------------
     async def boot(self, station_id: str, version: str, info: BootInfo) -> BootReply:
+        """Record the boot (station details and boot history) and accept it with the heartbeat interval."""
         moment = now()
         values = {"station_id": station_id, "version": version, "at": moment, "vendor": info.vendor,
                   "model": info.model, "serial": info.serial, "firmware": info.firmware}  # fmt: skip
@@ -194,9 +191,11 @@ class Stations:
         return BootReply("Accepted", self.heartbeat_interval, moment)
 
     async def heartbeat(self, station_id: str) -> None:
+        """Remember the station as seen now."""
         self.seen(station_id)
 
     async def status(self, station_id: str, status: ConnectorStatus) -> None:
+        """Keep the connector's latest status."""
         await self.db.journal.write(
             Write(
                 UPSERT_CONNECTOR,
@@ -213,6 +212,7 @@ class Stations:
         )
 
     async def notice(self, station_id: str, notice: StationNotice) -> None:
+        """Keep a station notice, its detail masked."""
         async with self.db.write() as s:
             s.add(
                 StationNoticeRecord(
@@ -225,13 +225,15 @@ class Stations:
             )
 
     async def report(self, station_id: str, variables: list[ReportedVariable]) -> None:
+        """Keep the settings a station reported (NotifyReport)."""
         await self.store_settings(station_id, variables)
 
     async def store_settings(self, station_id: str, variables: list[ReportedVariable]) -> None:
+        """Insert or update each reported setting of the station, stamped now."""
         moment = now()
         async with self.db.write() as s:
             for variable in variables:
-                setting = await s.get(StationSetting, (station_id, variable.key))
+                setting = await queries.setting(s, station_id, variable.key)
                 if setting is None:
                     setting = StationSetting(station_id=station_id, key=variable.key)
                     s.add(setting)

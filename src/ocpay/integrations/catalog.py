@@ -9,13 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ocpay.integrations.dialects import (
-    ConfigurationKey,
-    DialectError,
-    DialectSet,
-    load_model,
-    yaml_files,
-)
+from ocpay.integrations.dialects import ConfigurationKey, DialectSet
+from ocpay.integrations.files import DialectError, load_model, yaml_files
 
 
 class _Strict(BaseModel):
@@ -23,6 +18,8 @@ class _Strict(BaseModel):
 
 
 class Hardware(_Strict):
+    """A manufacturer and the models of theirs an entry covers."""
+
     manufacturer: str
     models: list[str] = Field(min_length=1)
 
@@ -43,12 +40,15 @@ class Match(_Strict):
         return self
 
     def matches(self, vendor: str | None, model: str | None) -> bool:
+        """Whether both patterns are found (anywhere, any case) in the booting station's vendor and model."""
         return bool(
             re.search(self.vendor, vendor or "", re.IGNORECASE) and re.search(self.model, model or "", re.IGNORECASE)
         )
 
 
 class CatalogEntry(_Strict):
+    """An integration: a charger model x a terminal model -> a dialect, with its setup."""
+
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
     charger: Hardware
     terminal: Hardware
@@ -69,6 +69,7 @@ class CatalogEntry(_Strict):
 
     @property
     def title(self) -> str:
+        """The pair as people name it: "Charger models x Terminal models"."""
         return (
             f"{self.charger.manufacturer} {' / '.join(self.charger.models)} x "
             f"{self.terminal.manufacturer} {' / '.join(self.terminal.models)}"
@@ -94,10 +95,13 @@ def _check_against_dialect(where: str, entry: CatalogEntry, dialects: DialectSet
 
 
 def load_entry(path: Path) -> CatalogEntry:
+    """The catalog entry in a YAML file; DialectError naming the file, place and reason if it is not a valid one."""
     return load_model(path, CatalogEntry, "a catalog entry is a mapping (id, charger, terminal, dialect, ...)")
 
 
 class Catalog:
+    """Every catalog entry the server knows, each checked against the dialect it names."""
+
     def __init__(self, entries: Iterable[CatalogEntry | tuple[Path, CatalogEntry]], dialects: DialectSet) -> None:
         self.by_id: dict[str, CatalogEntry] = {}
         for item in entries:
@@ -111,12 +115,14 @@ class Catalog:
 
     @classmethod
     def load(cls, dialects: DialectSet, extra_dirs: Iterable[Path] = ()) -> Catalog:
+        """The built-in entries and those of `extra_dirs`; DialectError on a bad file or a dialect misfit."""
         return cls(((p, load_entry(p)) for p in yaml_files("catalog", extra_dirs)), dialects)
 
     def __iter__(self) -> Any:
         return iter(self.by_id.values())
 
     def get(self, entry_id: str) -> CatalogEntry | None:
+        """The entry with this id, or None."""
         return self.by_id.get(entry_id)
 
     def match(self, vendor: str | None, model: str | None) -> CatalogEntry | None:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 import fastjsonschema
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+from ocpay.integrations.files import DialectError, load_model, yaml_files
 
 PaymentEventKind = Literal[
     "authorized", "declined", "settled", "canceled", "failed", "receipt", "price_shown", "price_requested"
@@ -48,10 +48,6 @@ TEMPLATE_ROOTS = {
     "check",
 }
 _TEMPLATE = re.compile(r"^\$([a-z_]+)(?:\.([A-Za-z0-9_.]+))?$")
-
-
-class DialectError(Exception):
-    """A dialect or catalog file that cannot be used; the message names file, place and reason."""
 
 
 class _Strict(BaseModel):
@@ -93,6 +89,8 @@ class Reply(_Strict):
 
 
 class Message(_Strict):
+    """One custom message of a dialect: how it is recognised, what it means, what the CSMS does with it."""
+
     name: str
     kind: Literal["data_transfer", "custom_data", "ocpp_action", "ocpp_reply"]
     direction: Literal["to_csms", "to_station"]
@@ -164,6 +162,8 @@ class ConfigurationKey(_Strict):
 
 
 class Dialect(_Strict):
+    """One technical implementation of custom payment messages, as a dialect file declares it."""
+
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     title: str
     version: str
@@ -187,12 +187,14 @@ class Dialect(_Strict):
         return self
 
     def message(self, name: str) -> Message:
+        """The dialect's message with this name; KeyError if it has none."""
         for message in self.messages:
             if message.name == name:
                 return message
         raise KeyError(name)
 
     def versions_of(self, message: Message) -> list[str]:
+        """The OCPP versions the message is used with: its own list, or else the dialect's."""
         return list(message.ocpp_versions or self.ocpp_versions)
 
     def resolve(self, value: str | None, params: dict[str, Any]) -> str | None:
@@ -204,6 +206,7 @@ class Dialect(_Strict):
         return None if resolved is None else str(resolved)
 
     def parameter_defaults(self) -> dict[str, Any]:
+        """Each parameter's default value (None where it has none)."""
         return {name: p.default for name, p in self.parameters.items()}
 
 
@@ -265,57 +268,9 @@ def _check_templates(value: Any) -> None:
                 raise ValueError(f"template {text!r} is not one of ${', $'.join(sorted(TEMPLATE_ROOTS))}")
 
 
-def describe_validation_error(source: str, exc: ValidationError) -> str:
-    lines = [f"{source}: not a valid file"]
-    for error in exc.errors():
-        place = ".".join(str(part) for part in error["loc"] if part not in ("function-after",)) or "(top level)"
-        lines.append(f"  at {place}: {error['msg']}")
-    return "\n".join(lines)
-
-
-def load_yaml(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DialectError(f"{path}: cannot be read: {exc}") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise DialectError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
-
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def load_model(path: Path, model: type[M], what: str) -> M:
-    """Read a YAML file into a model; any problem becomes a DialectError naming the file and the place."""
-    data = load_yaml(path)
-    if not isinstance(data, dict):
-        raise DialectError(f"{path}: {what}")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise DialectError(describe_validation_error(str(path), exc)) from None
-
-
 def load_dialect(path: Path) -> Dialect:
+    """The dialect in a YAML file; DialectError naming the file, place and reason if it is not a valid one."""
     return load_model(path, Dialect, "a dialect file is a mapping (id, title, messages, ...)")
-
-
-def builtin_dir(kind: str) -> Path:
-    return Path(str(resources.files("ocpay") / kind))
-
-
-def yaml_files(kind: str, extra_dirs: Iterable[Path]) -> list[Path]:
-    """The built-in files of a kind ("dialects", "catalog"), then those of the operator's directories."""
-    paths = sorted(builtin_dir(kind).glob("*.yaml"))
-    for directory in extra_dirs:
-        if not directory.is_dir():
-            raise DialectError(f"{directory}: not a directory of {kind} files")
-        paths += sorted(directory.glob("*.yaml"))
-    return paths
 
 
 class DialectSet:
@@ -335,10 +290,12 @@ class DialectSet:
 
     @classmethod
     def load(cls, extra_dirs: Iterable[Path] = ()) -> DialectSet:
+        """The built-in dialects and those of `extra_dirs`; DialectError on any bad file or a repeated id."""
         return cls((path, load_dialect(path)) for path in yaml_files("dialects", extra_dirs))
 
     def __iter__(self) -> Any:
         return iter(self.by_id.values())
 
     def get(self, dialect_id: str) -> Dialect | None:
+        """The dialect with this id, or None."""
         return self.by_id.get(dialect_id)

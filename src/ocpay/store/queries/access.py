@@ -1,0 +1,42 @@
+"""Queries of the access domain: API tokens and the secrets the server keeps for itself."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ocpay.store.models import ApiToken, Secret
+
+
+async def token(s: AsyncSession, token_id: int) -> ApiToken | None:
+    """The API token with this id, or None."""
+    return await s.get(ApiToken, token_id)
+
+
+async def token_named(s: AsyncSession, name: str) -> ApiToken | None:
+    """The API token with this name (revoked or not), or None."""
+    return await s.scalar(select(ApiToken).where(ApiToken.name == name))
+
+
+async def token_with_hash(s: AsyncSession, secret_hash: str) -> ApiToken | None:
+    """The API token whose secret has this hash (revoked or not), or None."""
+    return await s.scalar(select(ApiToken).where(ApiToken.secret_hash == secret_hash))
+
+
+async def tokens(s: AsyncSession, *, include_revoked: bool) -> list[ApiToken]:
+    """The API tokens by name; without the revoked ones unless asked."""
+    query = select(ApiToken).order_by(ApiToken.name)
+    if not include_revoked:
+        query = query.where(ApiToken.revoked_at.is_(None))
+    return list(await s.scalars(query))
+
+
+async def count_active_tokens(s: AsyncSession) -> int:
+    """How many API tokens are not revoked."""
+    query = select(func.count()).select_from(ApiToken).where(ApiToken.revoked_at.is_(None))
+    return int(await s.scalar(query) or 0)
+
+
+async def secret(s: AsyncSession, name: str) -> Secret | None:
+    """The server's secret with this name, or None."""
+    return await s.get(Secret, name)

@@ -1,0 +1,85 @@
+"""Stations: the password hash, admitting a connecting station, and the settings it reports."""
+
+from __future__ import annotations
+
+import pytest
+
+from ocpay.charging.stations import StationExists, Stations, UnknownStation, check_password, hash_password
+from ocpay.ocpp.model import ReportedVariable
+from ocpay.ocpp.ports import Admission
+from ocpay.store.db import Database
+
+
+def test_a_hashed_password_checks_out_and_nothing_else_does() -> None:
+    stored = hash_password("s3cret-Pass")
+    assert stored.startswith("scrypt$") and "s3cret-Pass" not in stored
+    assert check_password("s3cret-Pass", stored)
+    assert not check_password("s3cret-pass", stored)
+    assert not check_password("", stored)
+
+
+def test_the_same_password_hashes_differently_each_time_and_both_check_out() -> None:
+    first, second = hash_password("pw"), hash_password("pw")
+    assert first != second  # a fresh salt each time
+    assert check_password("pw", first) and check_password("pw", second)
+
+
+@pytest.mark.parametrize("stored", ["pw", "scrypt$only-two", "bcrypt$c2FsdA==$ZGlnZXN0", "a$b$c$d"])
+def test_a_stored_value_not_made_by_hash_password_never_checks_out(stored: str) -> None:
+    assert check_password("pw", stored) is False
+
+
+def test_only_the_scrypt_scheme_is_accepted() -> None:
+    other_scheme = hash_password("pw").replace("scrypt$", "plain$", 1)
+    assert check_password("pw", other_scheme) is False
+
+
+async def test_a_station_with_a_password_is_admitted_only_with_it(db: Database) -> None:
+    stations = Stations(db)
+    await stations.add("CP-1", password="right")
+    assert await stations.admit("CP-1", "right", None) == Admission(101)
+    assert await stations.admit("CP-1", "wrong", None) == Admission(401, "wrong credentials")
+    assert await stations.admit("CP-1", None, None) == Admission(401, "credentials required")
+
+
+async def test_with_client_certificates_the_certificate_alone_decides(db: Database) -> None:
+    stations = Stations(db)
+    await stations.add("CP-1", password="right")
+    assert await stations.admit("CP-1", None, True) == Admission(101)
+    refused = Admission(401, "the client certificate is not this station's")
+    assert await stations.admit("CP-1", "right", False) == refused
+
+
+async def test_a_station_without_a_password_is_admitted_as_it_is(db: Database) -> None:
+    stations = Stations(db)
+    await stations.add("CP-1")
+    assert await stations.admit("CP-1", None, None) == Admission(101)
+    await stations.set_password("CP-1", "now-one")
+    assert await stations.admit("CP-1", None, None) == Admission(401, "credentials required")
+
+
+async def test_an_unknown_station_is_refused_unless_registration_is_open(db: Database) -> None:
+    assert await Stations(db).admit("CP-NEW", None, None) == Admission(404, "unknown station")
+    assert await Stations(db).get("CP-NEW") is None
+    assert await Stations(db, open_registration=True).admit("CP-NEW", None, None) == Admission(101)
+    assert await Stations(db).get("CP-NEW") is not None  # registered on the way in
+
+
+async def test_adding_twice_or_changing_an_unknown_station_is_refused(db: Database) -> None:
+    stations = Stations(db)
+    await stations.add("CP-1")
+    with pytest.raises(StationExists):
+        await stations.add("CP-1")
+    with pytest.raises(UnknownStation):
+        await stations.set_password("CP-2", "pw")
+    assert await stations.remove("CP-1") is True
+    assert await stations.remove("CP-1") is False
+
+
+async def test_reported_settings_are_inserted_then_updated(db: Database) -> None:
+    stations = Stations(db)
+    await stations.add("CP-1")
+    await stations.store_settings("CP-1", [ReportedVariable("HeartbeatInterval", "300"), ReportedVariable("A", "1")])
+    await stations.store_settings("CP-1", [ReportedVariable("HeartbeatInterval", "60", True)])
+    settings = {x.key: (x.value, x.readonly) for x in await stations.settings("CP-1")}
+    assert settings == {"A": ("1", False), "HeartbeatInterval": ("60", True)}
