@@ -17,8 +17,7 @@ import typer
 import yaml
 from typer.testing import CliRunner, Result
 
-from ocpay.assessment.core import Assessment, assess, infer_schema
-from ocpay.assessment.documents import DocumentError, read_documentation
+from ocpay.assessment import Assessment, DocumentError, assess, infer_schema, read_documentation
 from ocpay.cli.assess import register
 from ocpay.integrations.catalog import Catalog, CatalogEntry
 from ocpay.integrations.dialects import DialectSet, load_dialect

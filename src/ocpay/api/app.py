@@ -31,7 +31,7 @@ from ocpay.api.origin import cross_site
 from ocpay.api.requests import create_router as requests_router
 from ocpay.app import overview
 from ocpay.app.container import Services
-from ocpay.assessment.documents import DocumentError
+from ocpay.assessment import DocumentError
 from ocpay.charging.exports import export_csv, export_sessions
 from ocpay.charging.sessions import IdTokenExists, session_summary
 from ocpay.charging.stations import StationExists, UnknownStation, station_summary

@@ -15,8 +15,14 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from ocpay.app.config import Settings
-from ocpay.assessment.core import Assessment, assess
-from ocpay.assessment.documents import Documentation, DocumentError, read_documentation, recorded_documentation
+from ocpay.assessment import (
+    Assessment,
+    Documentation,
+    DocumentError,
+    assess,
+    read_documentation,
+    recorded_documentation,
+)
 from ocpay.integrations.catalog import Catalog
 from ocpay.integrations.dialects import DialectError, DialectSet
 

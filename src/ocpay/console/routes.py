@@ -28,7 +28,7 @@ from ocpay.api.commands import send as send_command
 from ocpay.api.origin import cross_site
 from ocpay.app import overview
 from ocpay.app.container import Services
-from ocpay.assessment.documents import DocumentError
+from ocpay.assessment import DocumentError
 from ocpay.charging.sessions import session_summary
 from ocpay.charging.stations import station_summary
 from ocpay.gateway.server import Gateway

@@ -33,10 +33,12 @@ from typing import Any, Literal
 from sqlalchemy import func, select
 
 from ocpay.app.config import Settings
-from ocpay.assessment.core import VERSIONS, Assessment, assess
-from ocpay.assessment.documents import (
+from ocpay.assessment import (
+    VERSIONS,
+    Assessment,
     Documentation,
     DocumentError,
+    assess,
     read_dialect_file,
     read_html,
     read_log,
