@@ -12,6 +12,8 @@ _BLOCK = {"p", "div", "br", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "
 
 
 class _HtmlText(HTMLParser):
+    """The text of a page as a reader sees it, with the line of the original where each piece starts."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
@@ -26,6 +28,7 @@ class _HtmlText(HTMLParser):
         self.length += len(text)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Enter a script, style or pre element; a block element starts a line."""
         if tag in ("script", "style"):
             self._skip += 1
         elif tag == "pre":
@@ -34,6 +37,7 @@ class _HtmlText(HTMLParser):
             self._add("\n")
 
     def handle_endtag(self, tag: str) -> None:
+        """Leave a script, style or pre element; a block element ends a line."""
         if tag in ("script", "style"):
             self._skip = max(0, self._skip - 1)
         elif tag == "pre":
@@ -42,6 +46,7 @@ class _HtmlText(HTMLParser):
             self._add("\n")
 
     def handle_data(self, data: str) -> None:
+        """Keep visible text (spaces collapsed outside pre)."""
         if self._skip:
             return
         self._add(data if self._pre else re.sub(r"[ \t\r\f\v]+", " ", data))
