@@ -163,6 +163,7 @@ class _Builder:
         self.issued: dict[str, tuple[CustomShape, str]] = {}  # idTag value -> the message whose answer issued it
 
     def add(self, observed: Observed) -> None:
+        """Count the message in: a custom message's shape, a declaration, or a standard message."""
         if observed.kind in ("result", "error"):
             return
         if observed.is_data_transfer and observed.custom_data_carrier is None:
@@ -173,6 +174,7 @@ class _Builder:
             self._standard(observed)
 
     def finish(self, doc: Documentation) -> MessageSet:
+        """The message set: schemas inferred, card-session conventions settled, schema breaches found."""
         for shape in self.shapes.values():
             shape.schema = shape.declared_schema or infer_schema(shape.examples)
         self.mset.custom = list(self.shapes.values())
