@@ -16,8 +16,7 @@ import statistics
 import time
 from pathlib import Path
 
-from ocpay.assessment.core import assess
-from ocpay.assessment.documents import read_documentation
+from ocpay.assessment import assess, read_documentation
 from ocpay.integrations.catalog import Catalog
 from ocpay.integrations.dialects import DialectSet
 

@@ -25,7 +25,7 @@ from ocpay.cli.main import app as cli_app
 from ocpay.integrations.dialects import load_dialect
 from ocpay.store.models import FeatureRequest, IntegrationRequest, RequestDocument, RequestHistoryEntry
 from tests.helpers import Running, running
-from tests.unit.test_assessment import SECRETS, minimal_pdf
+from tests.unit.assessment.corpus import SECRETS, minimal_pdf
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "assessment"
 REQUESTER = "Charge Ops <ops@cpo.example>"

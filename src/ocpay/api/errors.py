@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ocpay.api.auth import LoginRequired
 from ocpay.api.commands import CommandProblem
-from ocpay.assessment.documents import DocumentError
+from ocpay.assessment import DocumentError
 from ocpay.charging.sessions import IdTokenExists
 from ocpay.charging.stations import StationExists, UnknownStation
 from ocpay.console.pages.login import login_redirect

@@ -7,8 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from ocpay.app.container import Services
-from ocpay.assessment.core import assess
-from ocpay.assessment.documents import recorded_documentation
+from ocpay.assessment import assess, recorded_documentation
 from ocpay.ocpp.model import now
 from ocpay.payments.health import FAILED_PAYMENTS
 from ocpay.store.queries import overview as queries

@@ -12,8 +12,14 @@ from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.table import Table
 
-from ocpay.assessment.core import Assessment, assess
-from ocpay.assessment.documents import Documentation, DocumentError, read_documentation, recorded_documentation
+from ocpay.assessment import (
+    Assessment,
+    Documentation,
+    DocumentError,
+    assess,
+    read_documentation,
+    recorded_documentation,
+)
 from ocpay.cli.common import (
     DbOption,
     JsonOption,

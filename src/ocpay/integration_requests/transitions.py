@@ -20,7 +20,7 @@ from typing import Any, Literal, get_args
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ocpay.assessment.core import Assessment
+from ocpay.assessment import Assessment
 from ocpay.integration_requests.errors import IllegalTransition
 from ocpay.integration_requests.history import SYSTEM, transition_entry
 from ocpay.ocpp.model import now

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from tempfile import TemporaryDirectory
 from typing import TYPE_CHECKING, Literal
 
-from ocpay.assessment.documents import (
+from ocpay.assessment import (
     Documentation,
     DocumentError,
     read_dialect_file,

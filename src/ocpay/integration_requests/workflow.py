@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ocpay.assessment.core import VERSIONS, Assessment, assess
+from ocpay.assessment import VERSIONS, Assessment, assess
 from ocpay.integration_requests import transitions
 from ocpay.integration_requests.errors import InvalidRequest, UnknownRequest
 from ocpay.integration_requests.history import delivery_entry, notice_entry, transition_entry

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from ocpay.api import errors
 from ocpay.api.commands import CommandProblem
-from ocpay.assessment.documents import DocumentError
+from ocpay.assessment import DocumentError
 from ocpay.charging.sessions import IdTokenExists
 from ocpay.charging.stations import StationExists, UnknownStation
 from ocpay.integration_requests import (

@@ -13,7 +13,7 @@ import pytest
 from ocpay.integration_requests import uploads
 from ocpay.integration_requests.errors import DocumentTooLarge, InvalidRequest, RefusedDocument, UnsupportedDocument
 from ocpay.integration_requests.uploads import Upload, check_document, check_uploads, combine, kept_copy, safe_name
-from tests.unit.test_assessment import minimal_pdf
+from tests.unit.assessment.corpus import minimal_pdf
 
 PSP = "PSP-8812345678"
 DATA = json.dumps({"pspReference": PSP, "amount": 1250})

@@ -1,63 +1,22 @@
 """Assessment of a new charger x terminal pair from its documentation: supported, compatible, needs development.
 
-The corpus in tests/fixtures/assessment is written from the domain facts (what stations send), not
-copied from the dialect files, so that these tests fail when a dialect or the comparison drifts.
+Each test reads one document of the corpus (a message log, a Markdown, HTML or PDF document, a
+dialect file) and checks the verdict, the closest dialect and what the assessment says about it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-import pytest
-import typer
 import yaml
-from typer.testing import CliRunner, Result
 
-from ocpay.assessment.core import Assessment, assess, infer_schema
-from ocpay.assessment.documents import DocumentError, read_documentation
-from ocpay.cli.assess import register
-from ocpay.integrations.catalog import Catalog, CatalogEntry
-from ocpay.integrations.dialects import DialectSet, load_dialect
-from ocpay.store.db import Database
-from ocpay.store.models import Station, UnrecognisedMessage
-
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "assessment"
-DIALECTS = DialectSet.load()
-CATALOG = Catalog.load(DIALECTS)
-# Payment identifiers that appear in the fixtures and must never be printed.
-SECRETS = ["PAY-99812345678901", "A1B2C3", "455600012345", "PSP-8812345678", "PAY-0011223344556", "PSPREF-44112233"]
+from ocpay.assessment import assess, read_documentation
+from ocpay.integrations.catalog import CatalogEntry
+from ocpay.integrations.dialects import load_dialect
+from tests.unit.assessment.corpus import CATALOG, DIALECTS, FIXTURES, SECRETS, kinds, minimal_pdf, run
 
 
-def run(path: Path, charger: str | None = None, terminal: str | None = None, **kw: Any) -> Assessment:
-    return assess(read_documentation(path), DIALECTS, CATALOG, charger=charger, terminal=terminal, **kw)
-
-
-def kinds(result: Assessment) -> set[str]:
-    return {g.kind for g in result.gaps}
-
-
-@pytest.fixture
-def cli() -> Any:
-    app = typer.Typer()
-
-    @app.callback()
-    def main() -> None:
-        """ocpay (test)"""
-
-    register(app)
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Result:
-        return runner.invoke(app, ["assess", *args])
-
-    return invoke
-
-
-# -- 1. message logs ----------------------------------------------------------------------------------------
 def test_cardtxreport_shape_under_another_vendor_id_is_compatible() -> None:
     result = run(FIXTURES / "acme-cardtxreport.jsonl")
     assert result.verdict == "compatible", result.gaps
@@ -193,15 +152,6 @@ def test_broken_lines_are_reported_and_the_rest_is_read() -> None:
     assert any("could not be read" in reason for reason in result.reasons)
 
 
-def test_answers_are_paired_with_their_call() -> None:
-    doc = read_documentation(FIXTURES / "alpitronic-onsitepay.jsonl")
-    authorize = next(m for m in doc.messages if m.message_id == "Authorize")
-    assert authorize.answer is not None and authorize.answer_status == "Accepted"
-    assert authorize.answer_data == {"tagId": "OSP-7F3A21C9"}
-    assert authorize.data_was_string and authorize.data_is_json
-
-
-# -- 3. documents ---------------------------------------------------------------------------------------------
 def test_markdown_document_is_supported_for_the_catalog_pair() -> None:
     doc = read_documentation(FIXTURES / "keren-payment-integration.md")
     assert "DBT.QCNG.TPE" in doc.named_vendor_ids and "CardTxReport" in doc.named_message_ids
@@ -223,33 +173,6 @@ def test_html_document_is_read_with_code_blocks_and_without_scripts() -> None:
     receipt = next(s for s in result.message_set.custom if s.message_id == "Receipt")
     assert receipt.observations[0].evidence.line == 13
     assert all(s.direction == "to_csms" for s in result.message_set.custom)
-
-
-def minimal_pdf(lines: list[str]) -> bytes:
-    """A one-page PDF with these lines of text, written by hand (no PDF library needed)."""
-
-    def escape(text: str) -> str:
-        return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-    content = "BT /F1 9 Tf 11 TL 30 800 Td " + " ".join(f"({escape(line)}) Tj T*" for line in lines) + " ET"
-    objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
-        "/Contents 5 0 R >>",
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>",
-        f"<< /Length {len(content)} >>\nstream\n{content}\nendstream",
-    ]
-    out = b"%PDF-1.4\n"
-    offsets = []
-    for number, obj in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n{obj}\nendobj\n".encode("latin-1")
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += "".join(f"{offset:010d} 00000 n \n" for offset in offsets).encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return out
 
 
 def test_pdf_document_is_read(tmp_path: Path) -> None:
@@ -275,7 +198,6 @@ def test_pdf_document_is_read(tmp_path: Path) -> None:
     assert result.parameters["vendor_id"] == "Kiosk.Pay"
 
 
-# -- 1. dialect files ------------------------------------------------------------------------------------------
 def test_dialect_file_in_our_format_is_compared_by_shape(tmp_path: Path) -> None:
     vendor_dialect = {
         "id": "com.example.cardreport",
@@ -309,134 +231,3 @@ def test_dialect_file_in_our_format_is_compared_by_shape(tmp_path: Path) -> None
     assert result.verdict == "compatible"
     assert result.dialect == "com.dbt.cardtxreport"
     assert result.parameters["vendor_id"] == "Example.TPE"
-
-
-def test_schema_inference() -> None:
-    schema = infer_schema(
-        [
-            {"a": 1, "when": "2025-01-01T00:00:00Z", "nested": {"x": "https://e.example/r"}, "list": [1, 2]},
-            {"a": 2.5, "when": "2025-01-02T00:00:00+01:00", "nested": {"x": "https://e.example/s", "y": True}},
-        ]
-    )
-    assert schema["type"] == "object"
-    assert schema["required"] == ["a", "when", "nested"]
-    assert schema["properties"]["a"]["type"] == "number"
-    assert schema["properties"]["when"]["format"] == "date-time"
-    assert schema["properties"]["nested"]["properties"]["x"]["format"] == "uri"
-    assert schema["properties"]["nested"]["required"] == ["x"]
-    assert schema["properties"]["list"]["items"]["type"] == "integer"
-
-
-# -- unreadable input --------------------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("name", "content", "reason"),
-    [
-        ("missing.jsonl", None, "no such file"),
-        ("empty.jsonl", b"garbage\nmore garbage\n", "no entry could be read"),
-        ("broken.pdf", b"%PDF-1.4\nthis is not really a pdf", "not a readable PDF"),
-        ("binary.bin", b"\x00\x01\x02\x03" * 10, "binary file"),
-        ("bad.yaml", b"id: x\nmessages: [\n", "not valid YAML"),
-    ],
-)
-def test_unreadable_input_exits_2_with_the_reason(
-    cli: Any, tmp_path: Path, name: str, content: bytes | None, reason: str
-) -> None:
-    path = tmp_path / name
-    if content is not None:
-        path.write_bytes(content)
-    with pytest.raises(DocumentError, match=reason):
-        read_documentation(path)
-    result = cli(str(path))
-    assert result.exit_code == 2, result.output
-    assert reason in " ".join(result.output.split())
-
-
-# -- the command ---------------------------------------------------------------------------------------------------
-def test_cli_json_shape_and_exit_0_for_every_verdict(cli: Any) -> None:
-    for name, verdict in [
-        ("acme-cardtxreport.jsonl", "compatible"),
-        ("unknown-vendor.jsonl", "needs_development"),
-        ("direct-payment-21.json", "supported"),
-    ]:
-        result = cli(str(FIXTURES / name), "--json")
-        assert result.exit_code == 0, result.output
-        body = json.loads(result.output)
-        assert body["verdict"] == verdict
-        assert {"verdict", "dialect", "confidence", "gaps", "next_steps", "reasons"} <= set(body)
-        assert isinstance(body["confidence"], float) and 0 <= body["confidence"] <= 1
-        assert all({"kind", "message", "detail"} <= set(g) for g in body["gaps"])
-        assert body["next_steps"]
-
-
-def test_cli_readable_report_and_options(cli: Any) -> None:
-    result = cli(
-        str(FIXTURES / "alpitronic-onsitepay.jsonl"),
-        "--charger",
-        "Alpitronic HYC 300",
-        "--terminal",
-        "Worldline Valina",
-        "--ocpp-version",
-        "1.6",
-    )
-    assert result.exit_code == 0, result.output
-    assert "supported" in result.output and "com.alpitronic.onsitepay" in result.output
-    assert "Next steps" in result.output
-    bad = cli(str(FIXTURES / "alpitronic-onsitepay.jsonl"), "--ocpp-version", "3.0")
-    assert bad.exit_code == 2
-
-
-def test_no_payment_identifier_is_printed(cli: Any) -> None:
-    for name in ["alpitronic-onsitepay.jsonl", "unknown-vendor.jsonl", "onsitepay.html", "direct-payment-21.json"]:
-        for args in (["--json"], []):
-            result = cli(str(FIXTURES / name), *args)
-            assert result.exit_code == 0, result.output
-            for secret in SECRETS:
-                assert secret not in result.output, (name, secret)
-
-
-def test_station_record_is_assessed(cli: Any, tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'x.sqlite'}"
-
-    async def prepare() -> None:
-        db = Database(url)
-        await db.upgrade()
-        moment = datetime.now(UTC)
-        async with db.write() as s:
-            s.add(Station(id="CP-9", vendor="Acme Power", model="FastOne", registered_at=moment))
-            await s.flush()
-            s.add(
-                UnrecognisedMessage(
-                    station_id="CP-9",
-                    ocpp_version="1.6",
-                    vendor_id="Acme.TPE",
-                    message_id="CardTxReport",
-                    first_seen_at=moment,
-                    last_seen_at=moment,
-                    count=3,
-                    sample={
-                        "vendorId": "Acme.TPE",
-                        "messageId": "CardTxReport",
-                        "data": {
-                            "tx_ID": 4,
-                            "tx_Time": "2025-01-01T10:00:00Z",
-                            "totalTaxedCost": 3.2,
-                            "customerTicket": "***",
-                        },
-                        "dataIsJson": True,
-                    },
-                )
-            )
-        await db.close()
-
-    asyncio.run(prepare())
-    result = cli("--station", "CP-9", "--db", url, "--json")
-    assert result.exit_code == 0, result.output
-    body = json.loads(result.output)
-    assert body["verdict"] == "compatible"
-    assert body["dialect"] == "com.dbt.cardtxreport"
-    assert body["parameters"]["vendor_id"] == "Acme.TPE"
-    assert body["charger"] == "Acme Power FastOne"
-    missing = cli("--station", "CP-404", "--db", url)
-    assert missing.exit_code == 2 and "no such station" in missing.output
-    neither = cli()
-    assert neither.exit_code == 2

@@ -1,0 +1,186 @@
+"""One drafted dialect message from the examples of a custom message: its event, field map and identifiers are guesses.
+
+The guesses go by names: a messageId like "PaymentCompleted" with an amount reports `settled`,
+a field like "amountCents" maps to the amount (scale 0.01), one like "pspReference" is a payment
+identifier to hash, and any field that looks like a card number or a code is dropped before storage.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ocpay.assessment.inference import json_type
+from ocpay.assessment.message_set import TOKEN_KEY, CustomShape
+from ocpay.payments.redaction import MASK, mask
+
+_SAFE_LEAF = re.compile(r"^(currency|amount|brand|type|timestamp|time|status|.*price.*|.*value.*)$", re.IGNORECASE)
+_TRIGGER_AFTER = {
+    "Authorize": "authorized",
+    "StartTransaction": "session_started",
+    "MeterValues": "meter_values",
+    "StopTransaction": "session_stopped",
+}
+# (payment event field, pattern on a leaf field's name): the first leaf that matches maps to that field.
+_MAP_RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("transaction_id", re.compile(r"^(ocpp_?)?(transaction_?id|tx_?id)$", re.IGNORECASE)),
+    ("amount", re.compile(r"^(gross.*|total.*(cost|amount|value|price).*|.*amount.*|cost|final_?cost)$", re.I)),
+    ("currency", re.compile(r"^currency(code)?$", re.IGNORECASE)),
+    ("connector", re.compile(r"^(connector|evse)(_?id)?$", re.IGNORECASE)),
+    ("status", re.compile(r"^(payment_?)?status$", re.IGNORECASE)),
+    ("brand", re.compile(r"^(brand|card_?brand|scheme|card_?type)$", re.IGNORECASE)),
+    ("terminal_id", re.compile(r"^terminal_?id$", re.IGNORECASE)),
+    ("receipt_url", re.compile(r"^receipt_?ur[li]$", re.IGNORECASE)),
+    ("reference", re.compile(r"^(psp_?ref(erence)?|payment_?(id|ref(erence)?))$", re.IGNORECASE)),
+]
+
+
+def draft_message(shape: CustomShape, names: set[str]) -> dict[str, Any]:
+    """A dialect message for the shape, under a name not yet in `names` (which it joins)."""
+    message: dict[str, Any] = {
+        "name": _free_name(shape, names),
+        "kind": shape.kind,
+        "direction": shape.direction,
+        "vendor_id": shape.vendor_id or "TODO",
+    }
+    if shape.kind == "data_transfer":
+        message["message_id"] = shape.message_id or "TODO"
+    else:
+        message["action"] = shape.carrier
+    if shape.schema and not shape.not_json:
+        message["schema"] = shape.schema
+    event = infer_event(shape)
+    if event:
+        message["event"] = event
+    mapping, reference = infer_map(shape.schema)
+    if mapping:
+        message["map"] = mapping
+        if "amount" in mapping and "cent" in mapping["amount"].lower():
+            message["amount_scale"] = 0.01
+    identifiers = _identifiers(shape.schema, mapping, reference)
+    if identifiers:
+        message["payment_identifiers"] = identifiers
+    if shape.direction == "to_csms":
+        message["reply"] = _reply(shape, message)
+    else:
+        trigger = shape.after.most_common(1)[0][0] if shape.after else "StopTransaction"
+        message["send_on"] = [_TRIGGER_AFTER.get(trigger, "session_stopped")]
+        example = shape.examples[0] if shape.examples else None
+        if isinstance(example, dict):
+            message["data"] = {k: _placeholder(k, v) for k, v in example.items()}
+    return message
+
+
+def _free_name(shape: CustomShape, names: set[str]) -> str:
+    base = re.sub(r"[^A-Za-z0-9_]+", "_", shape.message_id or f"{shape.carrier}_custom_data").strip("_") or "Message"
+    name, n = base, 2
+    while name in names:
+        name, n = f"{base}_{n}", n + 1
+    names.add(name)
+    return name
+
+
+def _identifiers(schema: dict[str, Any], mapping: dict[str, str], reference: str | None) -> dict[str, list[str]]:
+    """Payment identifiers: the reference is hashed, other sensitive fields dropped."""
+    identifiers: dict[str, list[str]] = {}
+    drop = [p for p in sensitive_paths(schema, set(mapping.values())) if p != reference]
+    if drop:
+        identifiers["drop"] = drop
+    if reference:
+        identifiers["hash"] = [reference]
+    return identifiers
+
+
+def _reply(shape: CustomShape, message: dict[str, Any]) -> dict[str, Any]:
+    """The CSMS's answer, from the answers the documentation shows (marks the message `issues_token` if one does)."""
+    reply: dict[str, Any] = {"status": "Accepted"}
+    answer = next((a for a in shape.answer_examples if isinstance(a, dict) and a), None)
+    if not answer:
+        return reply
+    data: dict[str, Any] = {}
+    for key in answer:
+        if TOKEN_KEY.match(key):
+            data[key] = "$issued_token"
+            message["issues_token"] = True
+        elif key in shape.fields():
+            data[key] = f"$message.{key}"
+        elif key.lower() in ("receipturl", "receipt_url"):
+            data[key] = "$receipt_url"
+        elif key.lower() in ("timestamp", "time"):
+            data[key] = "$now"
+        else:
+            data[key] = f"TODO: {key} (the CSMS cannot compute it today)"
+    reply["data"] = data
+    return reply
+
+
+def _placeholder(key: str, value: Any) -> Any:
+    masked = mask(value, key)
+    if isinstance(masked, str) and masked.startswith("$"):
+        masked = masked.lstrip("$")
+    if isinstance(masked, (dict, list)):
+        return f"TODO: {key} ({json_type(value)})"
+    return masked if masked != MASK else f"TODO: {key}"
+
+
+def infer_event(shape: CustomShape) -> str | None:
+    """The payment event the message probably reports, from its name (and whether it carries an amount)."""
+    name = (shape.message_id or shape.carrier or "").lower()
+    leaves = " ".join(p.lower() for p in leaf_paths(shape.schema))
+    has_amount = bool(re.search(r"amount|cost|total|gross|price|value", leaves))
+    if re.search(r"cancel|void|revers", name):
+        return "canceled"
+    if re.search(r"declin|reject", name):
+        return "declined"
+    if re.search(r"fail|error", name):
+        return "failed"
+    if re.search(r"price|tariff", name):
+        return "price_requested" if shape.direction == "to_csms" else "price_shown"
+    if re.search(r"auth|reserv|hold", name):
+        return "authorized"
+    if re.search(r"receipt|report|settle|final|capture|result|complete|payment|summary|end", name) and has_amount:
+        return "settled"
+    if "receipt" in name:
+        return "receipt"
+    return None
+
+
+def leaf_paths(schema: dict[str, Any], prefix: str = "") -> list[str]:
+    """The dotted paths of a schema's leaf fields, in order."""
+    paths = []
+    for key, sub in (schema.get("properties") or {}).items():
+        path = f"{prefix}{key}"
+        if isinstance(sub, dict) and sub.get("properties"):
+            paths += leaf_paths(sub, path + ".")
+        else:
+            paths.append(path)
+    return paths
+
+
+def infer_map(schema: dict[str, Any]) -> tuple[dict[str, str], str | None]:
+    """(payment event field -> path in the data, the path of the payment reference) from field names."""
+    mapping: dict[str, str] = {}
+    leaves = leaf_paths(schema)
+    for field_name, pattern in _MAP_RULES:
+        for path in leaves:
+            leaf = path.rsplit(".", 1)[-1]
+            if pattern.match(leaf) and path not in mapping.values():
+                mapping[field_name] = path
+                break
+    return mapping, mapping.get("reference")
+
+
+def sensitive_paths(schema: dict[str, Any], mapped: set[str], prefix: str = "", inherited: bool = False) -> list[str]:
+    """Fields that look like payment identifiers: dropped before anything is stored (mapped ones kept)."""
+    paths = []
+    for key, sub in (schema.get("properties") or {}).items():
+        path = f"{prefix}{key}"
+        sensitive = mask("x", key) == MASK
+        if isinstance(sub, dict) and sub.get("properties"):
+            if sensitive and not any(m.startswith(path + ".") for m in mapped):
+                paths.append(path)
+            else:
+                paths += sensitive_paths(sub, mapped, path + ".", inherited or sensitive)
+        elif path not in mapped and (sensitive or (inherited and not _SAFE_LEAF.match(key))):
+            paths.append(path)
+    return paths

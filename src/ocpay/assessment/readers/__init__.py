@@ -1,0 +1,92 @@
+"""Readers, one per form of documentation; `read_documentation` picks the one a file needs.
+
+1. a dialect file in ocpay's own format (`dialect_file`);
+2. a captured OCPP-J message log (`log`);
+3. a text, Markdown (`text`), HTML (`html`) or PDF (`pdf`) document that shows example messages in JSON;
+4. the unrecognised messages a station really sent (`recorded`).
+
+Nothing here keeps a payment identifier for display: excerpts go through `redaction.mask`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from ocpay.assessment.evidence import Documentation, DocumentError
+from ocpay.assessment.readers.dialect_file import read_dialect_file
+from ocpay.assessment.readers.html import read_html
+from ocpay.assessment.readers.log import read_log
+from ocpay.assessment.readers.pdf import pdf_pages, read_pdf
+from ocpay.assessment.readers.recorded import read_recorded
+from ocpay.assessment.readers.text import read_text
+
+__all__ = [
+    "pdf_pages",
+    "read_dialect_file",
+    "read_documentation",
+    "read_html",
+    "read_log",
+    "read_pdf",
+    "read_recorded",
+    "read_text",
+]
+
+_TEXT_SUFFIXES = (".md", ".markdown", ".txt", ".text", ".rst", ".adoc")
+
+
+def read_documentation(path: Path) -> Documentation:
+    """Read a dialect file, a message log or a document; raise DocumentError when it cannot be read."""
+    if not path.exists():
+        raise DocumentError(f"{path}: no such file")
+    if path.is_dir():
+        raise DocumentError(f"{path}: is a directory, not a document")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    suffix = path.suffix.lower()
+    if suffix == ".pdf" or raw.startswith(b"%PDF"):
+        return read_pdf(path, raw)
+    text = _decode(path, raw)
+    if suffix in (".yaml", ".yml"):
+        return read_dialect_file(path)
+    if suffix in (".html", ".htm", ".xhtml"):
+        return read_html(path.name, text)
+    if suffix in (".jsonl", ".ndjson", ".log", ".json"):
+        return read_log(path.name, text)
+    if suffix in _TEXT_SUFFIXES:
+        return read_text(path.name, text)
+    return _read_by_content(path, text)
+
+
+def _read_by_content(path: Path, text: str) -> Documentation:
+    """No telling suffix: look at the content."""
+    head = text.lstrip()[:200].lower()
+    if head.startswith(("<!doctype html", "<html")):
+        return read_html(path.name, text)
+    if head.startswith("{") or (head.startswith("[") and _looks_like_log_array(text)):
+        return read_log(path.name, text)
+    if re.search(r"^id:\s", text, re.MULTILINE) and re.search(r"^messages:", text, re.MULTILINE):
+        return read_dialect_file(path)
+    return read_text(path.name, text)
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    if b"\x00" in raw[:4096]:
+        raise DocumentError(f"{path}: a binary file, not a dialect file, message log, text, HTML or PDF document")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise DocumentError(f"{path}: not text in UTF-8 or Windows-1252")
+
+
+def _looks_like_log_array(text: str) -> bool:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(value, list) and all(isinstance(item, dict) for item in value)
