@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from ocpay.integration_requests import RequestDetail, RequestRow
 from ocpay.integrations.catalog import CatalogEntry
 from ocpay.integrations.dialects import Dialect
 from ocpay.store.models import (
@@ -20,9 +21,12 @@ from ocpay.store.models import (
     ChargingSession,
     CommandRecord,
     Connector,
+    FeatureRequest,
     IdTokenRecord,
+    IntegrationRequest,
     MeterValueRecord,
     PaymentEvent,
+    RequestHistoryEntry,
     Station,
     StationNoticeRecord,
     UnrecognisedMessage,
@@ -296,4 +300,85 @@ def api_token_view(token: ApiToken) -> dict[str, Any]:
         "created_at": token.created_at,
         "revoked_at": token.revoked_at,
         "active": token.revoked_at is None,
+    }
+
+
+# -- integration requests ---------------------------------------------------------------------------------
+def request_view(r: IntegrationRequest) -> dict[str, Any]:
+    """An integration request's own fields (no documents, no assessment)."""
+    return {
+        "id": r.id,
+        "requester": r.requester,
+        "charger": r.charger,
+        "terminal": r.terminal,
+        "ocpp_version": r.ocpp_version,
+        "status": r.status,
+        "verdict": r.verdict,
+        "assessed_verdict": r.assessed_verdict,
+        "dialect": r.dialect,
+        "confidence": r.confidence,
+        "override_note": r.override_note,
+        "overridden_by": r.overridden_by,
+        "reject_reason": r.reject_reason,
+        "created_at": r.created_at,
+        "updated_at": r.updated_at,
+    }
+
+
+def history_entry_view(h: RequestHistoryEntry) -> dict[str, Any]:
+    """One entry of a request's history: a transition, a notice, or a delivery."""
+    return {
+        "at": h.at,
+        "kind": h.kind,
+        "actor": h.actor,
+        "from_status": h.from_status,
+        "to_status": h.to_status,
+        "channel": h.channel,
+        "outcome": h.outcome,
+        "detail": h.detail,
+    }
+
+
+def feature_request_view(f: FeatureRequest) -> dict[str, Any]:
+    """A feature request with its gaps and drafted dialect."""
+    return {
+        "id": f.id,
+        "request_id": f.request_id,
+        "title": f.title,
+        "status": f.status,
+        "closest_dialect": f.closest_dialect,
+        "gaps": f.gaps,
+        "drafted_dialect": f.drafted_dialect,
+        "created_at": f.created_at,
+        "updated_at": f.updated_at,
+    }
+
+
+def request_row_view(row: RequestRow) -> dict[str, Any]:
+    """A request in a list: its fields and how many documents it has."""
+    return {**request_view(row.request), "documents": row.documents}
+
+
+def request_detail_view(detail: RequestDetail) -> dict[str, Any]:
+    """A request with its documents (no content), assessment, history and feature request."""
+    assessment = detail.request.assessment or {}
+    return {
+        **request_view(detail.request),
+        "documents": [
+            {
+                "id": d.id,
+                "name": d.name,
+                "media_type": d.media_type,
+                "size": d.size,
+                "sha256": d.sha256,
+                "uploaded_at": d.uploaded_at,
+            }
+            for d in detail.documents
+        ],
+        "gaps": assessment.get("gaps", []),
+        "reasons": assessment.get("reasons", []),
+        "next_steps": assessment.get("next_steps", []),
+        "assessment": assessment,
+        "history": [history_entry_view(h) for h in detail.history],
+        "feature_request": feature_request_view(detail.feature) if detail.feature else None,
     }

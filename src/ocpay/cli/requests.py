@@ -10,9 +10,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from ocpay.api import views
 from ocpay.app.container import Services
 from ocpay.cli.common import DbOption, JsonOption, console, fail, print_json, with_services
-from ocpay.integration_requests import InvalidRequest, RefusedDocument, RequestError, Upload
+from ocpay.integration_requests import InvalidRequest, RefusedDocument, RequestDetail, RequestError, Upload
 
 T = TypeVar("T")
 group = typer.Typer(
@@ -45,7 +46,7 @@ def submit(
         if not path.is_file():
             raise fail(f"{path}: no such file", 2)
         uploads.append(Upload(path.name, path.read_bytes()))
-    detail = _run(
+    detail = _detail(
         db,
         lambda s: s.requests.submit(
             requester=requester, charger=charger, terminal=terminal, ocpp_version=ocpp_version, documents=uploads
@@ -65,7 +66,7 @@ def list_requests(
     db: DbOption = None,
 ) -> None:
     """The latest integration requests."""
-    rows = _run(db, lambda s: s.requests.all(status=status, limit=limit))
+    rows = [views.request_row_view(x) for x in _run(db, lambda s: s.requests.all(status=status, limit=limit))]
     if as_json:
         print_json(rows)
         return
@@ -85,7 +86,7 @@ def show(
     db: DbOption = None,
 ) -> None:
     """One request: verdict, gaps, documents, history and feature request."""
-    detail = _run(db, lambda s: s.requests.show(request_id))
+    detail = views.request_detail_view(_run(db, lambda s: s.requests.show(request_id)))
     if as_json:
         print_json(detail)
         return
@@ -106,7 +107,7 @@ def decide(
     db: DbOption = None,
 ) -> None:
     """Override the verdict (with a note), reject the request, or move its feature request."""
-    detail = _run(
+    detail = _detail(
         db,
         lambda s: s.requests.decide(
             request_id, verdict=verdict, note=note, reject=reject, feature_status=feature_status, actor=actor
@@ -116,6 +117,11 @@ def decide(
         print_json(detail)
         return
     console.print(f"request {detail['id']} is {detail['status']}")
+
+
+def _detail(db: str | None, work: Callable[[Services], Awaitable[RequestDetail]]) -> dict[str, Any]:
+    """Run a workflow step that ends on a request, and show that request as a view."""
+    return views.request_detail_view(_run(db, work))
 
 
 def _report(d: dict[str, Any]) -> None:

@@ -18,7 +18,7 @@ from ocpay.integration_requests.notices import Notice
 from ocpay.integration_requests.notifications import Delivery, Notifier
 from ocpay.integration_requests.transitions import FEATURE_STATUSES, STATUSES, TRANSITIONS, VERDICTS
 from ocpay.integration_requests.uploads import CheckedDocument, Upload, check_document, kept_copy
-from ocpay.integration_requests.workflow import Requests
+from ocpay.integration_requests.workflow import RequestDetail, RequestRow, Requests
 
 __all__ = [
     "FEATURE_STATUSES",
@@ -33,7 +33,9 @@ __all__ = [
     "Notice",
     "Notifier",
     "RefusedDocument",
+    "RequestDetail",
     "RequestError",
+    "RequestRow",
     "Requests",
     "UnknownRequest",
     "UnsupportedDocument",

@@ -13,6 +13,7 @@ notice sent to the requester is kept in the request's history.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -26,15 +27,33 @@ from ocpay.integration_requests.notices import Notice, build_notice
 from ocpay.integration_requests.notifications import Delivery, Notifier, NotifierSettings
 from ocpay.integration_requests.transitions import VERDICTS
 from ocpay.integration_requests.uploads import CheckedDocument, Upload, check_uploads, combine, kept_copy
-from ocpay.integration_requests.views import feature_summary, history_summary, request_summary
 from ocpay.integrations.catalog import Catalog
 from ocpay.integrations.dialects import DialectSet
 from ocpay.ocpp.model import now
 from ocpay.store.db import Database
-from ocpay.store.models import IntegrationRequest, RequestDocument
+from ocpay.store.models import FeatureRequest, IntegrationRequest, RequestDocument, RequestHistoryEntry
 from ocpay.store.queries import integration_requests as queries
 
 MAX_NOTE = 2000  # characters of a reviewer's note or reason
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRow:
+    """A request in a list, with how many documents it has."""
+
+    request: IntegrationRequest
+    documents: int
+
+
+@dataclass(frozen=True, slots=True)
+class RequestDetail:
+    """A request with its documents (id, name, media_type, size, sha256, uploaded_at; no content), its history
+    and its feature request."""
+
+    request: IntegrationRequest
+    documents: list[Any]
+    history: list[RequestHistoryEntry]
+    feature: FeatureRequest | None
 
 
 class RequestSettings(NotifierSettings, Protocol):
@@ -83,7 +102,7 @@ class Requests:
         documents: list[Upload],
         ocpp_version: str | None = None,
         actor: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> RequestDetail:
         """Check and store the documents, assess them, move to the verdict, tell the requester."""
         requester, charger, terminal, ocpp_version = _request_fields(requester, charger, terminal, ocpp_version)
 
@@ -122,7 +141,7 @@ class Requests:
         reject: str | None = None,
         feature_status: str | None = None,
         actor: str = "reviewer",
-    ) -> dict[str, Any]:
+    ) -> RequestDetail:
         """One decision: override the verdict (with a note), reject (with a reason), or move the feature request."""
         chosen = [x for x in (verdict, reject, feature_status) if x is not None]
         if len(chosen) != 1:
@@ -164,15 +183,15 @@ class Requests:
         return deliveries
 
     # -- reading -----------------------------------------------------------------------------------------------
-    async def all(self, *, status: str | None = None, offset: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+    async def all(self, *, status: str | None = None, offset: int = 0, limit: int = 100) -> list[RequestRow]:
         """A page of requests, newest first, each with how many documents it has."""
         async with self.db.read() as s:
             rows = await queries.requests_page(s, status=status, offset=offset, limit=limit)
             counts = await queries.document_counts(s, [r.id for r in rows])
-        return [{**request_summary(r), "documents": counts.get(r.id, 0)} for r in rows]
+        return [RequestRow(r, counts.get(r.id, 0)) for r in rows]
 
-    async def show(self, request_id: int) -> dict[str, Any]:
-        """The request with its documents (without content), assessment, history and feature request."""
+    async def show(self, request_id: int) -> RequestDetail:
+        """The request with its documents (without content), history and feature request; UnknownRequest if none."""
         async with self.db.read() as s:
             request = await queries.request(s, request_id)
             if request is None:
@@ -180,27 +199,7 @@ class Requests:
             documents = await queries.document_listing(s, request_id)
             history = await queries.history(s, request_id)
             feature = await queries.feature_of(s, request_id)
-        assessment = request.assessment or {}
-        return {
-            **request_summary(request),
-            "documents": [
-                {
-                    "id": d.id,
-                    "name": d.name,
-                    "media_type": d.media_type,
-                    "size": d.size,
-                    "sha256": d.sha256,
-                    "uploaded_at": d.uploaded_at,
-                }
-                for d in documents
-            ],
-            "gaps": assessment.get("gaps", []),
-            "reasons": assessment.get("reasons", []),
-            "next_steps": assessment.get("next_steps", []),
-            "assessment": assessment,
-            "history": [history_summary(h) for h in history],
-            "feature_request": feature_summary(feature) if feature else None,
-        }
+        return RequestDetail(request, list(documents), list(history), feature)
 
     async def document(self, request_id: int, document_id: int) -> RequestDocument:
         """The stored (masked) document of that request; UnknownRequest if it belongs to another."""
@@ -212,11 +211,10 @@ class Requests:
 
     async def feature_requests(
         self, *, status: str | None = None, offset: int = 0, limit: int = 100
-    ) -> list[dict[str, Any]]:
+    ) -> list[FeatureRequest]:
         """A page of feature requests, newest first (only those in `status` when given)."""
         async with self.db.read() as s:
-            features = await queries.feature_requests_page(s, status=status, offset=offset, limit=limit)
-            return [feature_summary(f) for f in features]
+            return list(await queries.feature_requests_page(s, status=status, offset=offset, limit=limit))
 
 
 def _request_fields(

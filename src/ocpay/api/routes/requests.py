@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ocpay.api import views
 from ocpay.api.deps import ServicesDep
 from ocpay.api.params import MAX_ID, Limit, Offset, Page
 from ocpay.app import overview
@@ -83,13 +84,14 @@ async def submit_request(request: Request, services: ServicesDep) -> dict[str, A
         fields, uploads = await _read_form(form, workflow)
     finally:
         await form.close()
-    return await workflow.submit(
+    detail = await workflow.submit(
         requester=fields["requester"],
         charger=fields["charger"],
         terminal=fields["terminal"],
         ocpp_version=fields["ocpp_version"] or None,
         documents=uploads,
     )
+    return views.request_detail_view(detail)
 
 
 async def _read_form(form: FormData, workflow: Requests) -> tuple[dict[str, str], list[Upload]]:
@@ -118,7 +120,7 @@ async def list_requests(
 ) -> RequestPage:
     if status is not None and status not in STATUSES:
         raise HTTPException(422, f"status is one of {', '.join(STATUSES)}")
-    items = await services.requests.all(status=status, offset=offset, limit=limit)
+    items = [views.request_row_view(x) for x in await services.requests.all(status=status, offset=offset, limit=limit)]
     total = await overview.count_requests(services, status)
     return RequestPage(items=items, offset=offset, limit=limit, total=total)
 
@@ -126,13 +128,13 @@ async def list_requests(
 @router.get("/requests/{request_id}")
 async def show_request(request_id: RequestId, services: ServicesDep) -> dict[str, Any]:
     """The request with its assessment, gaps, documents, history and feature request."""
-    return await services.requests.show(request_id)
+    return views.request_detail_view(await services.requests.show(request_id))
 
 
 @router.post("/requests/{request_id}/decision")
 async def decide_request(request_id: RequestId, body: DecisionIn, services: ServicesDep) -> dict[str, Any]:
     """Override the verdict (with a note), reject (with a reason), or move the feature request."""
-    return await services.requests.decide(
+    detail = await services.requests.decide(
         request_id,
         verdict=body.verdict,
         note=body.note,
@@ -140,6 +142,7 @@ async def decide_request(request_id: RequestId, body: DecisionIn, services: Serv
         feature_status=body.feature_status,
         actor=body.actor,
     )
+    return views.request_detail_view(detail)
 
 
 @router.get("/feature-requests")
@@ -151,6 +154,7 @@ async def list_feature_requests(
 ) -> RequestPage:
     if status is not None and status not in FEATURE_STATUSES:
         raise HTTPException(422, f"status is one of {', '.join(FEATURE_STATUSES)}")
-    items = await services.requests.feature_requests(status=status, offset=offset, limit=limit)
+    features = await services.requests.feature_requests(status=status, offset=offset, limit=limit)
+    items = [views.feature_request_view(x) for x in features]
     total = await overview.count_feature_requests(services, status)
     return RequestPage(items=items, offset=offset, limit=limit, total=total)

@@ -7,6 +7,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException, Request, Response
 from starlette.datastructures import UploadFile
 
+from ocpay.api import views
 from ocpay.api.auth import ConsoleReader, ConsoleWriter
 from ocpay.api.deps import ServicesDep
 from ocpay.console.render import back, page, text
@@ -27,7 +28,7 @@ async def requests(
 ) -> Response:
     """The latest integration requests, by status."""
     status = status if status in STATUSES else None
-    rows = await services.requests.all(status=status, limit=100)
+    rows = [views.request_row_view(x) for x in await services.requests.all(status=status, limit=100)]
     return page(request, "requests.html", principal, requests=rows, statuses=STATUSES, status=status or "", error=error)
 
 
@@ -54,7 +55,7 @@ async def submit(request: Request, principal: ConsoleWriter, services: ServicesD
             return back(f"/console/requests?error={quote(str(exc))}")
     finally:
         await form.close()
-    return back(f"/console/requests/{result['id']}")
+    return back(f"/console/requests/{result.request.id}")
 
 
 @router.get("/requests/{request_id}")
@@ -64,7 +65,7 @@ async def integration_request(
     """One request: verdict, gaps, documents, history and the decision form."""
     if not 0 < request_id < 2**31:
         raise HTTPException(404, f"no integration request {request_id}")
-    found = await services.requests.show(request_id)  # UnknownRequest: 404
+    found = views.request_detail_view(await services.requests.show(request_id))  # UnknownRequest: 404
     return page(request, "request.html", principal, req=found, error=error)
 
 
