@@ -19,10 +19,8 @@ from ocpay.app.container import Services
 from ocpay.charging.commands import Commands
 from ocpay.gateway.server import Gateway, GatewayConfig
 from ocpay.ocpp.dispatch import Dispatcher
-from ocpay.ocpp.handlers import payment_action
 from ocpay.ocpp.ports import Ports
 from ocpay.ocpp.routing import Router
-from ocpay.ocpp.schemas import actions
 
 log = logging.getLogger("ocpay")
 
@@ -58,11 +56,7 @@ class CentralSystem:
         sys.setswitchinterval(0.0005)
         services = self.services = await Services.open(self.settings)
         await services.stations.mark_all_disconnected()
-        router = Router()
-        for action in services.payments.answered_actions():
-            for version in ("2.0.1", "2.1"):
-                if action in actions(version) and router.handler(version, action) is None:
-                    router.add(version, action, payment_action.for_action(action))
+        router = Router(payments=services.payments)
         ports = Ports(services.stations, services.sessions, services.custom, services.payments)
         dispatcher = Dispatcher(ports, router, services.schemas, services.followups)
         dispatcher.warm()

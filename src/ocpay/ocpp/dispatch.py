@@ -10,6 +10,8 @@ from prometheus_client import Counter, Histogram
 from ocpay.gateway.framing import Call, Send, encode_error, encode_result, error_code_for
 from ocpay.gateway.server import StationConnection
 from ocpay.ocpp.followups import FollowUps
+from ocpay.ocpp.handlers._convert import custom_data
+from ocpay.ocpp.model import Observation
 from ocpay.ocpp.ports import CallContext, Ports
 from ocpay.ocpp.routing import Router
 from ocpay.ocpp.schemas import SchemaSet, SchemaViolation
@@ -73,10 +75,11 @@ class Dispatcher:
             CALLS.labels(version, call.action, violation.code).inc()
             return encode_error(call.message_id, error_code_for(version, violation.code), violation.description)
         try:
-            reply = await handler(CallContext(station.station_id, version, self.ports), call.payload)
+            context = CallContext(station.station_id, version, self.ports)
+            reply = await handler(context, call.payload)
             payments = self.ports.payments
             if payments is not None and payments.observes(call.action):
-                reply = await payments.observe(station.station_id, version, call.action, call.payload, reply)
+                reply = await payments.after(_observation(context, call), reply)
             if self.validate_replies:
                 self.schemas.validate(version, call.action, reply, response=True)
         except Exception as exc:  # our fault, including an answer of ours that breaks the schema
@@ -101,3 +104,16 @@ class Dispatcher:
             await handler(CallContext(station.station_id, station.version, self.ports), message.payload)
         except Exception as exc:
             log.info("station %s: SEND %s dropped: %s", station.station_id, message.action, exc)
+
+
+def _observation(context: CallContext, call: Call) -> Observation:
+    """A call as the payment observers see it: what its handler built, and the customData it carried."""
+    return Observation(
+        context.station_id,
+        context.version,
+        call.action,
+        context.request,
+        context.result,
+        custom_data(call.payload),
+        call.payload,
+    )

@@ -6,6 +6,7 @@ handlers still reach sessions and stations.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -18,6 +19,7 @@ from ocpay.ocpp.model import (
     CustomReply,
     IdToken,
     MeterReport,
+    Observation,
     ReportedVariable,
     SessionStart,
     SessionStarted,
@@ -63,15 +65,27 @@ class CustomMessagePort(Protocol):
 
 
 class PaymentPort(Protocol):
-    """The payments layer's view of standard messages: it may amend an answer, or answer an action."""
+    """The payments layer's view of standard messages: it observes some actions and answers a few.
 
-    def observes(self, action: str) -> bool: ...
-    async def observe(
-        self, station_id: str, version: str, action: str, payload: dict[str, Any], reply: dict[str, Any]
-    ) -> dict[str, Any]: ...
-    async def ocpp_action(
-        self, station_id: str, version: str, action: str, payload: dict[str, Any]
-    ) -> dict[str, Any]: ...
+    After an observed action's handler has answered, `after` gets the call as neutral model and the
+    answer, and returns the answer to send: the same, or amended as the station's dialect says.
+    """
+
+    def observes(self, action: str) -> bool:
+        """Whether `after` must see this action's calls."""
+        ...
+
+    async def after(self, observation: Observation, answer: dict[str, Any]) -> dict[str, Any]:
+        """The answer to send for an observed call, once the payment observers have acted on it."""
+        ...
+
+    def answered_actions(self) -> Collection[str]:
+        """The standard actions a dialect answers (2.1 NotifySettlement, VatNumberValidation, ...)."""
+        ...
+
+    async def ocpp_action(self, station_id: str, version: str, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """The dialect's answer to one of `answered_actions`."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +96,21 @@ class Ports:
     payments: PaymentPort | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CallContext:
-    """Who is calling: handed to every handler with the payload."""
+    """Who is calling: handed to every handler with the payload.
+
+    A handler whose action the payments layer may observe leaves on it the neutral request it built
+    and what the port answered (`observed`); the dispatcher hands both to the payment port.
+    """
 
     station_id: str
     version: str
     ports: Ports
+    request: Any = None
+    result: Any = None
+
+    def observed(self, request: Any, result: Any = None) -> None:
+        """Keep the neutral request this call became and the port's result, for the payment observers."""
+        self.request = request
+        self.result = result

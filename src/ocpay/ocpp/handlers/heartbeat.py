@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ocpay.ocpp.handlers._convert import format_time
-from ocpay.ocpp.model import now
+from ocpay.ocpp.model import format_time, now
 from ocpay.ocpp.ports import CallContext
 
 

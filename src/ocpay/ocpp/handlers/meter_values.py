@@ -15,4 +15,5 @@ async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
     else:
         report = MeterReport(payload["evseId"], None, samples)  # 2.x MeterValues are outside transactions
     await ctx.ports.sessions.meter_values(ctx.station_id, report)
+    ctx.observed(report)
     return {}

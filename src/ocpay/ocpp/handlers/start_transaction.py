@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ocpay.ocpp.handlers._convert import id_tag_info, parse_time
-from ocpay.ocpp.model import IdToken, SessionStart
+from ocpay.ocpp.handlers._convert import id_tag_info
+from ocpay.ocpp.model import IdToken, SessionStart, parse_time
 from ocpay.ocpp.ports import CallContext
 
 
@@ -20,4 +20,5 @@ async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
         reservation_id=payload.get("reservationId"),
     )
     started = await ctx.ports.sessions.start(ctx.station_id, start)
+    ctx.observed(start, started)
     return {"transactionId": started.transaction_id, "idTagInfo": id_tag_info(started.authorization)}

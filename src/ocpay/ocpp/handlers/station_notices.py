@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ocpay.ocpp.handlers._convert import parse_time
-from ocpay.ocpp.model import StationNotice
+from ocpay.ocpp.model import StationNotice, parse_time
 from ocpay.ocpp.ports import CallContext
 
 

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ocpay.ocpp.handlers._convert import parse_time
-from ocpay.ocpp.model import ConnectorStatus
+from ocpay.ocpp.model import ConnectorStatus, parse_time
 from ocpay.ocpp.ports import CallContext
 
 

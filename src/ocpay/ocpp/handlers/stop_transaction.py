@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ocpay.ocpp.handlers._convert import id_tag_info, meter_samples, parse_time
-from ocpay.ocpp.model import IdToken, SessionStop
+from ocpay.ocpp.handlers._convert import id_tag_info, meter_samples
+from ocpay.ocpp.model import IdToken, SessionStop, parse_time
 from ocpay.ocpp.ports import CallContext
 
 
@@ -22,4 +22,5 @@ async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
         samples=meter_samples(payload.get("transactionData") or [], ctx.version),
     )
     auth = await ctx.ports.sessions.stop(ctx.station_id, stop)
+    ctx.observed(stop, auth)
     return {"idTagInfo": id_tag_info(auth)} if auth else {}
