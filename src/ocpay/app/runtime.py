@@ -32,11 +32,13 @@ class LocalLink:
         self.gateway = gateway
 
     def version(self, station_id: str) -> str:
+        """The OCPP version the connected station speaks."""
         return self.gateway.connection(station_id).version
 
     async def call(
         self, station_id: str, action: str, payload: dict[str, Any], timeout: float | None
     ) -> dict[str, Any]:
+        """The station's CALLRESULT payload."""
         return await self.gateway.connection(station_id).call(action, payload, timeout)
 
 
@@ -51,6 +53,7 @@ class CentralSystem:
         self._tasks: list[asyncio.Task[Any]] = []
 
     async def start(self) -> None:
+        """Open the services, wire the OCPP layer to them, start the gateway and the HTTP server."""
         # The journal's thread and the event loop share the GIL; a shorter switch interval keeps a
         # station's answer from waiting out a 5 ms slice of the other thread (+10% calls/s measured).
         sys.setswitchinterval(0.0005)
@@ -93,6 +96,7 @@ class CentralSystem:
 
     @property
     def http_port(self) -> int:
+        """The port the HTTP server listens on."""
         assert self._http is not None
         return int(self._http.servers[0].sockets[0].getsockname()[1])
 
@@ -109,6 +113,7 @@ class CentralSystem:
                 log.exception("housekeeping failed; trying again in 5 s")
 
     async def stop(self) -> None:
+        """Stop serving, finish queued work, mark every station disconnected, close the database."""
         if self.gateway is not None:
             await self.gateway.stop()
         if self._http is not None:
@@ -125,6 +130,7 @@ class CentralSystem:
             await self.services.close()
 
     async def run_forever(self) -> None:
+        """Start, then serve until cancelled."""
         await self.start()
         assert self.gateway is not None
         log.info(

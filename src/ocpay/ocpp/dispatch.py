@@ -50,17 +50,21 @@ class Dispatcher:
 
     # -- connection life cycle -------------------------------------------------------------------
     async def admit(self, station_id: str, password: str | None, certified: bool | None) -> tuple[int, str]:
+        """The HTTP status (101: go ahead) and reason for a connecting station."""
         admission = await self.ports.stations.admit(station_id, password, certified)
         return admission.status, admission.reason
 
     async def connected(self, station_id: str, version: str) -> None:
+        """Record that the station is connected, speaking `version`."""
         await self.ports.stations.connected(station_id, version)
 
     async def disconnected(self, station_id: str) -> None:
+        """Record that the station's connection has closed."""
         await self.ports.stations.disconnected(station_id)
 
     # -- messages ------------------------------------------------------------------------------
     async def call(self, station: StationConnection, call: Call) -> str:
+        """The encoded CALLRESULT or CALLERROR answering a station's CALL."""
         started = time.perf_counter()
         version = station.version
         self.ports.stations.seen(station.station_id)
@@ -91,6 +95,7 @@ class Dispatcher:
         return encode_result(call.message_id, reply)
 
     def after_reply(self, station: StationConnection) -> None:
+        """Start the follow-ups queued while the station's call was handled."""
         self.followups.start(station.station_id)
 
     async def send(self, station: StationConnection, message: Send) -> None:

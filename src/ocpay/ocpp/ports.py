@@ -39,6 +39,8 @@ class Admission:
 
 
 class StationPort(Protocol):
+    """What handlers need of the stations service."""
+
     async def admit(self, station_id: str, password: str | None, certified: bool | None) -> Admission: ...
     async def connected(self, station_id: str, version: str) -> None: ...
     async def disconnected(self, station_id: str) -> None: ...
@@ -51,6 +53,8 @@ class StationPort(Protocol):
 
 
 class SessionPort(Protocol):
+    """What handlers need of the sessions service."""
+
     async def authorize(self, station_id: str, token: IdToken) -> Authorization: ...
     async def start(self, station_id: str, start: SessionStart) -> SessionStarted: ...
     async def stop(self, station_id: str, stop: SessionStop) -> Authorization | None: ...
@@ -61,6 +65,8 @@ class SessionPort(Protocol):
 
 
 class CustomMessagePort(Protocol):
+    """What the DataTransfer handler needs: the custom-message routing."""
+
     async def data_transfer(self, station_id: str, version: str, message: CustomMessage) -> CustomReply: ...
 
 
@@ -90,6 +96,8 @@ class PaymentPort(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Ports:
+    """Every port the handlers reach, as one value."""
+
     stations: StationPort
     sessions: SessionPort
     custom: CustomMessagePort

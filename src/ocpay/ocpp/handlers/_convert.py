@@ -8,6 +8,7 @@ from ocpay.ocpp.model import Authorization, CustomData, IdToken, MeterSample, fo
 
 
 def id_token_v2(data: dict[str, Any]) -> IdToken:
+    """A 2.x IdTokenType as a neutral IdToken."""
     extra = tuple((i["type"], i["additionalIdToken"]) for i in data.get("additionalInfo") or ())
     return IdToken(data["idToken"], data["type"], extra)
 
@@ -34,6 +35,7 @@ def id_token_info(auth: Authorization) -> dict[str, Any]:
 
 
 def meter_samples(meter_values: list[dict[str, Any]], version: str) -> tuple[MeterSample, ...]:
+    """The numeric samples of MeterValue objects (1.6 strings parsed, 2.x multipliers applied)."""
     samples = []
     for mv in meter_values:
         moment = parse_time(mv["timestamp"])

@@ -8,6 +8,7 @@ from ocpay.ocpp.ports import CallContext
 
 
 async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """Authorize: the id token's authorization from the sessions port."""
     token = IdToken(payload["idTag"]) if ctx.version == "1.6" else id_token_v2(payload["idToken"])
     auth = await ctx.ports.sessions.authorize(ctx.station_id, token)
     ctx.observed(token, auth)

@@ -7,6 +7,7 @@ from ocpay.ocpp.ports import CallContext
 
 
 async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """BootNotification: the stations port's answer, with the current time."""
     if ctx.version == "1.6":
         info = BootInfo(
             vendor=payload["chargePointVendor"],

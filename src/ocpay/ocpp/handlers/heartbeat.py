@@ -7,5 +7,6 @@ from ocpay.ocpp.ports import CallContext
 
 
 async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """Heartbeat: recorded; answered with the current time."""
     await ctx.ports.stations.heartbeat(ctx.station_id)
     return {"currentTime": format_time(now())}

@@ -8,6 +8,7 @@ from ocpay.ocpp.ports import CallContext
 
 
 async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """MeterValues: the samples go to the sessions port (1.6 with their transaction)."""
     samples = meter_samples(payload["meterValue"], ctx.version)
     if ctx.version == "1.6":
         tx = payload.get("transactionId")

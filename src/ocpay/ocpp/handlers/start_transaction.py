@@ -10,6 +10,7 @@ from ocpay.ocpp.ports import CallContext
 
 
 async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """StartTransaction: the sessions port hands out the transaction id."""
     timestamp = parse_time(payload["timestamp"])
     assert timestamp is not None
     start = SessionStart(

@@ -15,6 +15,7 @@ async def _record(ctx: CallContext, kind: str, status: str | None, payload: dict
 
 
 async def firmware_status(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """FirmwareStatusNotification."""
     return await _record(ctx, "firmware", payload["status"], payload)
 
 
@@ -29,6 +30,7 @@ async def log_status(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any
 
 
 async def security_event(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """SecurityEventNotification."""
     return await _record(ctx, "security", payload["type"], payload)
 
 

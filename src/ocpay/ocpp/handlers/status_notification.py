@@ -7,6 +7,7 @@ from ocpay.ocpp.ports import CallContext
 
 
 async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """StatusNotification: the connector status goes to the stations port."""
     if ctx.version == "1.6":
         error = payload["errorCode"]
         status = ConnectorStatus(

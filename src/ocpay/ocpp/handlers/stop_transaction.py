@@ -10,6 +10,7 @@ from ocpay.ocpp.ports import CallContext
 
 
 async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """StopTransaction: the session ends; idTagInfo when the stop names an id token."""
     timestamp = parse_time(payload["timestamp"])
     assert timestamp is not None
     id_tag = payload.get("idTag")

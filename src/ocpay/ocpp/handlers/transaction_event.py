@@ -11,6 +11,7 @@ from ocpay.ocpp.ports import CallContext
 
 
 async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """TransactionEvent: the event goes to the sessions port; idTokenInfo and totalCost back."""
     info = payload["transactionInfo"]
     evse = payload.get("evse") or {}
     limit = info.get("transactionLimit") or {}  # 2.1
