@@ -82,7 +82,7 @@ class Dispatcher:
             context = CallContext(station.station_id, version, self.ports)
             reply = await handler(context, call.payload)
             payments = self.ports.payments
-            if payments is not None and payments.observes(call.action):
+            if payments is not None and payments.observes(station.station_id, call.action):
                 reply = await payments.after(_observation(context, call), reply)
             if self.validate_replies:
                 self.schemas.validate(version, call.action, reply, response=True)
@@ -113,12 +113,8 @@ class Dispatcher:
 
 def _observation(context: CallContext, call: Call) -> Observation:
     """A call as the payment observers see it: what its handler built, and the customData it carried."""
+    payload = call.payload
+    custom = custom_data(payload) if "customData" in payload else None  # rare: not worth a call on every one
     return Observation(
-        context.station_id,
-        context.version,
-        call.action,
-        context.request,
-        context.result,
-        custom_data(call.payload),
-        call.payload,
+        context.station_id, context.version, call.action, context.request, context.result, custom, payload
     )

@@ -1,7 +1,9 @@
 """The version-neutral model: what a station said, whatever OCPP version it spoke.
 
-Adapters in `ocpay.ocpp.handlers` build these from 1.6 / 2.0.1 / 2.1 payloads; the services take
-them and never see a version-specific payload.
+Adapters in `ocpay.ocpp.handlers` build these from 1.6 / 2.0.1 / 2.1 payloads; the domains take
+them and never parse a version-specific payload. The one exception is declared, not implied: a
+dialect file names fields of standard messages in wire terms, and `Observation.payload` carries
+the call as sent for that use only.
 """
 
 from __future__ import annotations
@@ -192,9 +194,9 @@ class CustomData:
     transaction_id: str | None = None  # the transaction of the message that carries it, if it names one
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one is built per observed call, and frozen ones cost twice as much to build
 class Observation:
-    """A station's call as the payment observers see it, once its handler has answered.
+    """A station's call as the payment observers see it, once its handler has answered (read it, don't change it).
 
     `request` is the neutral model the handler built (BootInfo, IdToken, SessionStart, MeterReport,
     SessionStop, TransactionEvent) and `result` what the port answered (BootReply, Authorization,

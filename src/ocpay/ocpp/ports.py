@@ -1,7 +1,7 @@
-"""What the OCPP handlers need from the services. The services implement these protocols.
+"""What the OCPP handlers need from the domains. The domains (charging, payments) implement these protocols.
 
-Keeping them here lets the OCPP layer stay below the services (design.md layers) while its
-handlers still reach sessions and stations.
+Keeping them here lets the OCPP layer stay below the domains while its handlers still reach
+sessions, stations and the payment engine: no import goes upwards.
 """
 
 from __future__ import annotations
@@ -73,12 +73,12 @@ class CustomMessagePort(Protocol):
 class PaymentPort(Protocol):
     """The payments layer's view of standard messages: it observes some actions and answers a few.
 
-    After an observed action's handler has answered, `after` gets the call as neutral model and the
-    answer, and returns the answer to send: the same, or amended as the station's dialect says.
+    After the handler of an observed call has answered, `after` gets the call as neutral model and
+    the answer, and returns the answer to send: the same, or amended as the station's dialect says.
     """
 
-    def observes(self, action: str) -> bool:
-        """Whether `after` must see this action's calls."""
+    def observes(self, station_id: str, action: str) -> bool:
+        """Whether `after` must see this station's call of `action` (asked on every call: cheap)."""
         ...
 
     async def after(self, observation: Observation, answer: dict[str, Any]) -> dict[str, Any]:

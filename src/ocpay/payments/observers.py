@@ -2,14 +2,19 @@
 
 One observer per action, in a table built per engine (like the `@after(action)` hooks of the `ocpp`
 package, but per instance): each takes the neutral model of the call (`Observation`) and returns
-the amendments its dialects make to the standard answer. `Observers.after` is the one place where
-those amendments, which are version-specific data rendered from the dialect's `ocpp_reply`
-templates (2.0.1 totalCost, personalMessage), are merged into the answer sent to the station.
+the amendments its dialects make to the standard answer. The table also says which observers act
+only for a station with a dialect (bound, or holding a token issued for a card): for any other
+station the dispatcher is told not to call them at all, so unbound stations cost nothing.
+
+`Observers.after` is the one place where those amendments, version-specific data rendered from the
+dialect's `ocpp_reply` templates (2.0.1 totalCost, personalMessage), are merged into the answer
+sent to the station.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from ocpay.integrations.dialects import Dialect, DialectSet, Message, SessionTrigger
@@ -35,6 +40,15 @@ from ocpay.store.models import ChargingSession
 from ocpay.store.queries import payments as queries
 
 Observer = Callable[[Observation], Awaitable[list[Amendment]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Hook:
+    """An observer and whether it acts only for a station with a dialect (bound, or holding an issued token)."""
+
+    observe: Observer
+    bound_only: bool = False
+
 
 _EVENT_TRIGGERS: dict[str, SessionTrigger] = {"Started": "session_started", "Updated": "meter_values"}
 
@@ -62,25 +76,26 @@ class Observers:
             for message in dialect.messages:
                 if message.kind == "custom_data" and message.direction == "to_csms" and message.action:
                     self._carriers.setdefault(message.action, []).append((dialect, message))
-        standard: dict[str, Observer] = {
-            "BootNotification": self.boot_notification,
-            "Authorize": self.authorize,
-            "StartTransaction": self.start_transaction,
-            "MeterValues": self.meter_values,
-            "StopTransaction": self.stop_transaction,
-            "TransactionEvent": self.transaction_event,
+        standard = {
+            "BootNotification": Hook(self.boot_notification),
+            "Authorize": Hook(self.authorize, bound_only=True),
+            "StartTransaction": Hook(self.start_transaction),  # card sessions start here: issued, DirectPayment
+            "MeterValues": Hook(self.meter_values, bound_only=True),
+            "StopTransaction": Hook(self.stop_transaction, bound_only=True),
+            "TransactionEvent": Hook(self.transaction_event),  # and here
         }
-        self.table: dict[str, Observer] = dict(standard)
-        for action in self._carriers:
-            self.table[action] = self._carrying(standard.get(action))
+        self.table: dict[str, Hook] = dict(standard)
+        for action in self._carriers:  # customData is read whoever the station is
+            self.table[action] = Hook(self._carrying(standard.get(action)))
 
-    def observes(self, action: str) -> bool:
-        """Whether an observer acts on this action."""
-        return action in self.table
+    def observes(self, station_id: str, action: str) -> bool:
+        """Whether an observer acts on this station's call of `action` (`after` is called only then)."""
+        hook = self.table.get(action)
+        return hook is not None and self._applies(hook, station_id)
 
     async def after(self, observation: Observation, answer: dict[str, Any]) -> dict[str, Any]:
         """The answer to send: `answer` with the amendments of the action's observer merged in, in order."""
-        for amendment in await self.table[observation.action](observation):
+        for amendment in await self.table[observation.action].observe(observation):
             answer = merge(answer, amendment)
         return answer
 
@@ -97,7 +112,7 @@ class Observers:
         """An accepted id token at a bound station: the dialect's `authorized` messages (a price to show)."""
         token: IdToken = seen.request
         auth: Authorization = seen.result
-        if self._unbound(seen.station_id) or auth.status != "Accepted":
+        if auth.status != "Accepted":
             return []
         return await self.triggers.fire(
             seen.station_id, seen.version, "authorized", None, seen.action, id_token=token.value
@@ -113,7 +128,7 @@ class Observers:
     async def meter_values(self, seen: Observation) -> list[Amendment]:
         """1.6 meter values of a session at a bound station: the dialect's `meter_values` messages."""
         report: MeterReport = seen.request
-        if self._unbound(seen.station_id) or report.transaction_id is None:
+        if report.transaction_id is None:
             return []
         session = await self.receiver.session(seen.station_id, report.transaction_id)
         return await self.triggers.fire(seen.station_id, seen.version, "meter_values", session, seen.action)
@@ -121,8 +136,6 @@ class Observers:
     async def stop_transaction(self, seen: Observation) -> list[Amendment]:
         """1.6: the session's issued token is good no more; the dialect's `session_stopped` messages."""
         stop: SessionStop = seen.request
-        if self._unbound(seen.station_id):
-            return []
         session = await self.receiver.session(seen.station_id, str(stop.transaction_id))
         if session is not None and session.id_token:  # an issued idTag serves one session
             self.issued.release(seen.station_id, session.id_token)
@@ -137,17 +150,19 @@ class Observers:
         return await self.triggers.fire(seen.station_id, seen.version, trigger, session, seen.action)
 
     # -- helpers ------------------------------------------------------------------------------------
-    def _unbound(self, station_id: str) -> bool:
-        """Only a bound dialect, or a token issued for a card, acts on Authorize, MeterValues, StopTransaction."""
-        return self.bindings.get(station_id) is None and not self.issued.any_for(station_id)
+    def _applies(self, hook: Hook, station_id: str) -> bool:
+        """Whether the hook acts for this station: always, or only with a binding or an issued token."""
+        return not hook.bound_only or self.bindings.get(station_id) is not None or self.issued.any_for(station_id)
 
-    def _carrying(self, observer: Observer | None) -> Observer:
-        """`observer` (if any), after reading the call's customData as the dialects that claim it say."""
+    def _carrying(self, hook: Hook | None) -> Observer:
+        """The action's own hook (if any, and if it applies), after reading the call's customData."""
 
         async def observe(seen: Observation) -> list[Amendment]:
             if seen.custom_data is not None:
                 await self._custom_data(seen)
-            return await observer(seen) if observer is not None else []
+            if hook is None or not self._applies(hook, seen.station_id):
+                return []
+            return await hook.observe(seen)
 
         return observe
 

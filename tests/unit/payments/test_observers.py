@@ -49,6 +49,8 @@ messages:
      direction: to_csms, event: settled, map: {amount: paidAmount}}
   - {name: TerminalStatus, kind: custom_data, vendor_id: com.example.pay, action: StatusNotification,
      direction: to_csms, event: failed, map: {status: terminalStatus}}
+  - {name: TerminalReading, kind: custom_data, vendor_id: com.example.pay, action: MeterValues,
+     direction: to_csms, event: authorized, map: {amount: heldAmount}}
 """)
 LIMITS = dialect("""
 id: test.limits
@@ -183,6 +185,13 @@ def seen(
     return Observation(station, version, action, request, result, custom, payload or {})
 
 
+async def dispatch(f: Fixture, observation: Observation, answer: dict[str, Any]) -> dict[str, Any]:
+    """What the dispatcher does after a handler answered: ask whether to observe, then let the observers amend."""
+    if not f.observers.observes(observation.station_id, observation.action):
+        return answer
+    return await f.observers.after(observation, answer)
+
+
 def event(kind: str) -> TransactionEvent:
     return TransactionEvent(kind, "TX-1", 0, "Authorized", AT)  # type: ignore[arg-type]
 
@@ -205,15 +214,15 @@ STANDARD = {
 def test_the_table_has_an_observer_for_each_observed_action_and_none_for_others() -> None:
     observers = build().observers
     assert set(observers.table) == {"BootNotification", *STANDARD}
-    assert observers.observes("TransactionEvent")
-    assert not observers.observes("Heartbeat") and not observers.observes("StatusNotification")
+    assert observers.observes("CS1", "TransactionEvent")
+    assert not observers.observes("CS1", "Heartbeat") and not observers.observes("CS1", "StatusNotification")
 
 
 @pytest.mark.parametrize("action", list(STANDARD))
 async def test_each_action_fires_its_trigger_and_the_amendment_reaches_the_answer(action: str) -> None:
     observation, trigger = STANDARD[action]
     f = build(amendments=[{"totalCost": 1.5}])
-    answer = await f.observers.after(observation, {"status": "kept"})
+    answer = await dispatch(f, observation, {"status": "kept"})
     assert answer == {"status": "kept", "totalCost": 1.5}
     assert [(x["trigger"], x["action"], x["version"]) for x in f.triggers.fired] == [
         (trigger, action, observation.version)
@@ -224,15 +233,16 @@ async def test_each_action_fires_its_trigger_and_the_amendment_reaches_the_answe
 async def test_an_unbound_station_is_left_alone(action: str) -> None:
     observation, _ = STANDARD[action]
     f = build(bound=())
+    assert not f.observers.observes("CS1", action)  # the dispatcher does not even build the observation
     answer = {"idTagInfo": {"status": "Accepted"}}
-    assert await f.observers.after(observation, answer) == answer
+    assert await dispatch(f, observation, answer) == answer
     assert f.triggers.fired == [] and f.receiver.looked_up == [] and f.db.reads == 0
 
 
 async def test_an_unbound_station_is_observed_where_card_sessions_start_but_nothing_is_read() -> None:
     f = build(bound=())
     observation, _ = STANDARD["StartTransaction"]
-    await f.observers.after(observation, {})
+    await dispatch(f, observation, {})
     assert f.db.reads == 0 and f.issued.linked == []
     assert [(x["trigger"], x["session"]) for x in f.triggers.fired] == [("session_started", None)]
 
@@ -240,14 +250,14 @@ async def test_an_unbound_station_is_observed_where_card_sessions_start_but_noth
 async def test_a_station_with_an_issued_token_is_not_left_alone() -> None:
     f = build(bound=(), issued={("CS1", "CARD0001")})
     observation, _ = STANDARD["Authorize"]
-    await f.observers.after(observation, {})
+    await dispatch(f, observation, {})
     assert [x["trigger"] for x in f.triggers.fired] == ["authorized"]
     assert f.triggers.fired[0]["id_token"] == "RFID1"
 
 
 async def test_a_declined_id_token_fires_nothing() -> None:
     f = build()
-    await f.observers.after(seen("Authorize", IdToken("RFID1"), Authorization("Blocked")), {})
+    await dispatch(f, seen("Authorize", IdToken("RFID1"), Authorization("Blocked")), {})
     assert f.triggers.fired == []
 
 
@@ -255,14 +265,14 @@ async def test_a_declined_id_token_fires_nothing() -> None:
 async def test_an_accepted_boot_matches_the_catalog(status: str, matched: list[tuple[str, str, str]]) -> None:
     f = build()
     reply = BootReply(status, 60, AT)  # type: ignore[arg-type]
-    assert await f.observers.after(seen("BootNotification", BootInfo("Acme", "Fast 50"), reply), {"x": 1}) == {"x": 1}
+    assert await dispatch(f, seen("BootNotification", BootInfo("Acme", "Fast 50"), reply), {"x": 1}) == {"x": 1}
     assert f.bindings.matched == matched
 
 
 async def test_a_session_started_with_an_issued_token_takes_over_its_card_events() -> None:
     f = build(issued={("CS1", "CARD0001")})
     start = SessionStart(1, IdToken("CARD0001"), 0, AT)
-    await f.observers.after(seen("StartTransaction", start, SessionStarted(7, ACCEPTED)), {})
+    await dispatch(f, seen("StartTransaction", start, SessionStarted(7, ACCEPTED)), {})
     assert f.issued.linked == [("CS1", 7, "CARD0001")]
     assert f.triggers.fired[0]["session"].id == 7
 
@@ -270,14 +280,14 @@ async def test_a_session_started_with_an_issued_token_takes_over_its_card_events
 async def test_a_bound_station_s_session_is_read_by_its_id() -> None:
     f = build()
     observation, _ = STANDARD["StartTransaction"]
-    await f.observers.after(observation, {})
+    await dispatch(f, observation, {})
     assert f.db.reads == 1 and f.triggers.fired[0]["session"].id == 7
 
 
 async def test_a_stopped_session_releases_its_token() -> None:
     f = build(sessions={("CS1", "7"): SimpleNamespace(id=7, id_token="CARD0001", dialect=None)})
     observation, _ = STANDARD["StopTransaction"]
-    await f.observers.after(observation, {})
+    await dispatch(f, observation, {})
     assert f.issued.released == [("CS1", "CARD0001")]
     assert f.triggers.fired[0]["session"].id == 7
 
@@ -287,7 +297,7 @@ async def test_a_stopped_session_releases_its_token() -> None:
 )
 async def test_each_transaction_event_type_fires_its_trigger(kind: str, trigger: str) -> None:
     f = build(bound=())
-    await f.observers.after(seen("TransactionEvent", event(kind), TransactionEventReply(), version="2.0.1"), {})
+    await dispatch(f, seen("TransactionEvent", event(kind), TransactionEventReply(), version="2.0.1"), {})
     assert f.receiver.looked_up == [("CS1", "TX-1")]
     assert [x["trigger"] for x in f.triggers.fired] == [trigger]
 
@@ -296,7 +306,7 @@ async def test_amendments_are_merged_into_the_answer_in_order_without_changing_i
     f = build(amendments=[PRICE_MESSAGE, {"idTokenInfo": {"personalMessage": {"content": "Welcome"}}}])
     answer = {"idTokenInfo": {"status": "Accepted"}}
     observation, _ = STANDARD["Authorize"]
-    amended = await f.observers.after(observation, answer)
+    amended = await dispatch(f, observation, answer)
     assert amended == {
         "idTokenInfo": {"status": "Accepted", "personalMessage": {"format": "UTF8", "content": "Welcome"}}
     }
@@ -307,7 +317,7 @@ async def test_custom_data_a_dialect_claims_is_received_with_the_carrier_s_trans
     f = build(bound=(), dialects=(TERMINAL, CUSTOM_DATA))
     paid = {"vendorId": "com.example.pay", "paidAmount": 17.4}
     custom = CustomData("com.example.pay", paid, "TX-1")
-    await f.observers.after(seen("TransactionEvent", event("Ended"), version="2.0.1", custom=custom), {})
+    await dispatch(f, seen("TransactionEvent", event("Ended"), version="2.0.1", custom=custom), {})
     assert f.receiver.received == [("CS1", "PaidAtTerminal", paid, {"transaction_id": "TX-1"})]
     assert [x["trigger"] for x in f.triggers.fired] == ["session_stopped"]  # the standard observer still runs
 
@@ -315,16 +325,16 @@ async def test_custom_data_a_dialect_claims_is_received_with_the_carrier_s_trans
 async def test_custom_data_of_another_vendor_is_ignored() -> None:
     f = build(dialects=(TERMINAL, CUSTOM_DATA))
     custom = CustomData("org.other", {"vendorId": "org.other", "x": 1})
-    await f.observers.after(seen("TransactionEvent", event("Updated"), version="2.0.1", custom=custom), {})
+    await dispatch(f, seen("TransactionEvent", event("Updated"), version="2.0.1", custom=custom), {})
     assert f.receiver.received == []
 
 
 async def test_each_engine_builds_its_own_table_from_its_dialects() -> None:
     plain, carrying = build(), build(dialects=(TERMINAL, CUSTOM_DATA))
-    assert not plain.observers.observes("StatusNotification")
-    assert carrying.observers.observes("StatusNotification")
+    assert not plain.observers.observes("CS1", "StatusNotification")
+    assert carrying.observers.observes("CS1", "StatusNotification")
     custom = CustomData("com.example.pay", {"vendorId": "com.example.pay", "terminalStatus": "Faulted"})
-    answer = await carrying.observers.after(seen("StatusNotification", None, version="2.0.1", custom=custom), {})
+    answer = await dispatch(carrying, seen("StatusNotification", None, version="2.0.1", custom=custom), {})
     assert answer == {} and [x[1] for x in carrying.receiver.received] == ["TerminalStatus"]
 
 
@@ -335,5 +345,14 @@ async def test_payment_facts_in_a_transaction_event_are_read_as_the_session_s_di
     session = SimpleNamespace(id=3, dialect="test.limits", id_token=None)
     f = build(bound=(), dialects=(TERMINAL, LIMITS), sessions={("CS1", "TX-1"): session})
     payload = {"transactionInfo": {"transactionId": "TX-1", "transactionLimit": limit}}
-    await f.observers.after(seen("TransactionEvent", event("Updated"), version="2.1", payload=payload), {})
+    await dispatch(f, seen("TransactionEvent", event("Updated"), version="2.1", payload=payload), {})
     assert [x[1] for x in f.receiver.received] == received
+
+
+async def test_custom_data_on_an_action_for_bound_stations_is_read_but_its_observer_is_skipped() -> None:
+    f = build(bound=(), dialects=(TERMINAL, CUSTOM_DATA))
+    custom = CustomData("com.example.pay", {"vendorId": "com.example.pay", "heldAmount": 50})
+    assert f.observers.observes("CS1", "MeterValues")
+    await dispatch(f, seen("MeterValues", MeterReport(1, "7", ()), version="2.0.1", custom=custom), {})
+    assert [x[1] for x in f.receiver.received] == ["TerminalReading"]
+    assert f.receiver.looked_up == [] and f.triggers.fired == []
