@@ -359,6 +359,6 @@ async def test_a_price_set_from_the_cli_reaches_a_running_server(db_url: str) ->
 
 
 def test_displayed_cost_is_rounded_half_up_to_the_cent() -> None:
-    from ocpay.payments.engine import _cents
+    from ocpay.payments.prices import cents as _cents
 
     assert [_cents(Decimal(x)) for x in ("2.675", "0.125", "6.6", "0.004")] == [2.68, 0.13, 6.6, 0.0]

@@ -17,6 +17,7 @@ from ocpay.ocpp.schemas import SchemaSet
 from ocpay.payments.custom_messages import CustomMessages
 from ocpay.payments.engine import Payments
 from ocpay.payments.health import IntegrationHealth
+from ocpay.payments.outbox import StationOutbox
 from ocpay.store.db import Database
 
 _SCHEMAS = SchemaSet()  # compiled validators are shared by every server in the process
@@ -34,10 +35,10 @@ class Services:
         self.stations = Stations(
             db, heartbeat_interval=settings.heartbeat_interval, open_registration=settings.open_registration
         )
-        self.sessions = Sessions(db, authorize_unknown=settings.authorize_unknown)
         self.custom = CustomMessages(db)
         self.schemas = _SCHEMAS
         self.commands: Commands | None = None  # present while the gateway runs
+        self.outbox = StationOutbox()  # the dialects' way to stations, connected with the gateway
         self.payments = Payments(
             db,
             dialects,
@@ -45,10 +46,11 @@ class Services:
             self.stations,
             self.custom,
             self.followups,
+            self.outbox,
             receipt_url_template=settings.receipt_url_template,
             hash_key=settings.payment_hash_key,
         )
-        self.sessions.card_policy = self.payments
+        self.sessions = Sessions(db, authorize_unknown=settings.authorize_unknown, card_policy=self.payments)
         self.health = IntegrationHealth(db, self.stations, self.payments, catalog)
         self.command_log = CommandLog(db, self.stations)
         self.requests = Requests(db, dialects, catalog, settings)
@@ -71,7 +73,8 @@ class Services:
     def attach(self, commands: Commands) -> None:
         """The gateway is up: commands can reach stations, the dialects can send their messages."""
         self.commands = commands
-        self.payments.commands = commands
+        self.outbox.connect(commands)
 
     async def close(self) -> None:
+        """Close the database."""
         await self.db.close()

@@ -19,10 +19,8 @@ from ocpay.app.container import Services
 from ocpay.charging.commands import Commands
 from ocpay.gateway.server import Gateway, GatewayConfig
 from ocpay.ocpp.dispatch import Dispatcher
-from ocpay.ocpp.handlers import payment_action
 from ocpay.ocpp.ports import Ports
 from ocpay.ocpp.routing import Router
-from ocpay.ocpp.schemas import actions
 
 log = logging.getLogger("ocpay")
 
@@ -34,11 +32,13 @@ class LocalLink:
         self.gateway = gateway
 
     def version(self, station_id: str) -> str:
+        """The OCPP version the connected station speaks."""
         return self.gateway.connection(station_id).version
 
     async def call(
         self, station_id: str, action: str, payload: dict[str, Any], timeout: float | None
     ) -> dict[str, Any]:
+        """The station's CALLRESULT payload."""
         return await self.gateway.connection(station_id).call(action, payload, timeout)
 
 
@@ -53,16 +53,13 @@ class CentralSystem:
         self._tasks: list[asyncio.Task[Any]] = []
 
     async def start(self) -> None:
+        """Open the services, wire the OCPP layer to them, start the gateway and the HTTP server."""
         # The journal's thread and the event loop share the GIL; a shorter switch interval keeps a
         # station's answer from waiting out a 5 ms slice of the other thread (+10% calls/s measured).
         sys.setswitchinterval(0.0005)
         services = self.services = await Services.open(self.settings)
         await services.stations.mark_all_disconnected()
-        router = Router()
-        for action in services.payments.answered_actions():
-            for version in ("2.0.1", "2.1"):
-                if action in actions(version) and router.handler(version, action) is None:
-                    router.add(version, action, payment_action.for_action(action))
+        router = Router(payments=services.payments)
         ports = Ports(services.stations, services.sessions, services.custom, services.payments)
         dispatcher = Dispatcher(ports, router, services.schemas, services.followups)
         dispatcher.warm()
@@ -99,6 +96,7 @@ class CentralSystem:
 
     @property
     def http_port(self) -> int:
+        """The port the HTTP server listens on."""
         assert self._http is not None
         return int(self._http.servers[0].sockets[0].getsockname()[1])
 
@@ -115,6 +113,7 @@ class CentralSystem:
                 log.exception("housekeeping failed; trying again in 5 s")
 
     async def stop(self) -> None:
+        """Stop serving, finish queued work, mark every station disconnected, close the database."""
         if self.gateway is not None:
             await self.gateway.stop()
         if self._http is not None:
@@ -131,6 +130,7 @@ class CentralSystem:
             await self.services.close()
 
     async def run_forever(self) -> None:
+        """Start, then serve until cancelled."""
         await self.start()
         assert self.gateway is not None
         log.info(

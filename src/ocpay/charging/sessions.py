@@ -56,10 +56,12 @@ class CardSessionPolicy(Protocol):
 class Sessions:
     """Implements the OCPP session port, and the queries the CLI and API use."""
 
-    def __init__(self, db: Database, *, authorize_unknown: bool = False) -> None:
+    def __init__(
+        self, db: Database, *, authorize_unknown: bool = False, card_policy: CardSessionPolicy | None = None
+    ) -> None:
         self.db = db
         self.authorize_unknown = authorize_unknown
-        self.card_policy: CardSessionPolicy | None = None  # set by the payments layer
+        self.card_policy = card_policy  # the payments layer: which id tokens start card sessions
 
     def _card(self, station_id: str, token: IdToken | None) -> CardMatch | None:
         if token is None or self.card_policy is None:

@@ -11,15 +11,20 @@ from ocpay.ocpp.handlers.data_transfer import encode_data
 
 @dataclass(frozen=True, slots=True)
 class Command:
+    """A CSMS -> station call: the action and its payload for one OCPP version."""
+
     action: str
     payload: dict[str, Any]
 
 
 class UnsupportedCommand(ValueError):
+    """A command that cannot be put in the station's OCPP version."""
+
     pass
 
 
 def remote_start(version: str, id_token: str, evse_id: int | None, remote_start_id: int) -> Command:
+    """RemoteStartTransaction (1.6) or RequestStartTransaction (2.x)."""
     if version == "1.6":
         payload: dict[str, Any] = {"idTag": id_token}
         if evse_id is not None:
@@ -32,12 +37,14 @@ def remote_start(version: str, id_token: str, evse_id: int | None, remote_start_
 
 
 def remote_stop(version: str, transaction_id: str) -> Command:
+    """RemoteStopTransaction (1.6) or RequestStopTransaction (2.x)."""
     if version == "1.6":
         return Command("RemoteStopTransaction", {"transactionId": int(transaction_id)})
     return Command("RequestStopTransaction", {"transactionId": transaction_id})
 
 
 def reset(version: str, hard: bool) -> Command:
+    """Reset: Hard/Soft (1.6) or Immediate/OnIdle (2.x)."""
     if version == "1.6":
         return Command("Reset", {"type": "Hard" if hard else "Soft"})
     return Command("Reset", {"type": "Immediate" if hard else "OnIdle"})
@@ -55,6 +62,7 @@ def set_configuration(version: str, key: str, value: str) -> Command:
 
 
 def get_configuration(version: str, keys: list[str]) -> Command:
+    """GetConfiguration (1.6); GetVariables, or GetBaseReport for everything (2.x)."""
     if version == "1.6":
         return Command("GetConfiguration", {"key": keys} if keys else {})
     if not keys:
@@ -67,6 +75,7 @@ def get_configuration(version: str, keys: list[str]) -> Command:
 
 
 def trigger_message(version: str, message: str, evse_id: int | None) -> Command:
+    """TriggerMessage for `message`, on one EVSE or the whole station."""
     if version == "1.6":
         payload: dict[str, Any] = {"requestedMessage": message}
         if evse_id is not None:
@@ -79,6 +88,7 @@ def trigger_message(version: str, message: str, evse_id: int | None) -> Command:
 
 
 def data_transfer(version: str, vendor_id: str, message_id: str | None, data: Any) -> Command:
+    """DataTransfer; 1.6 carries structured data as JSON text."""
     payload: dict[str, Any] = {"vendorId": vendor_id}
     if message_id is not None:
         payload["messageId"] = message_id
@@ -88,12 +98,14 @@ def data_transfer(version: str, vendor_id: str, message_id: str | None, data: An
 
 
 def unlock_connector(version: str, evse_id: int, connector_id: int) -> Command:
+    """UnlockConnector of one connector."""
     if version == "1.6":
         return Command("UnlockConnector", {"connectorId": evse_id})
     return Command("UnlockConnector", {"evseId": evse_id, "connectorId": connector_id})
 
 
 def change_availability(version: str, evse_id: int, operative: bool) -> Command:
+    """ChangeAvailability of one EVSE (0 or none: the whole station)."""
     if version == "1.6":
         return Command(
             "ChangeAvailability",

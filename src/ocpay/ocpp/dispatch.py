@@ -10,6 +10,8 @@ from prometheus_client import Counter, Histogram
 from ocpay.gateway.framing import Call, Send, encode_error, encode_result, error_code_for
 from ocpay.gateway.server import StationConnection
 from ocpay.ocpp.followups import FollowUps
+from ocpay.ocpp.handlers._convert import custom_data
+from ocpay.ocpp.model import Observation
 from ocpay.ocpp.ports import CallContext, Ports
 from ocpay.ocpp.routing import Router
 from ocpay.ocpp.schemas import SchemaSet, SchemaViolation
@@ -48,17 +50,21 @@ class Dispatcher:
 
     # -- connection life cycle -------------------------------------------------------------------
     async def admit(self, station_id: str, password: str | None, certified: bool | None) -> tuple[int, str]:
+        """The HTTP status (101: go ahead) and reason for a connecting station."""
         admission = await self.ports.stations.admit(station_id, password, certified)
         return admission.status, admission.reason
 
     async def connected(self, station_id: str, version: str) -> None:
+        """Record that the station is connected, speaking `version`."""
         await self.ports.stations.connected(station_id, version)
 
     async def disconnected(self, station_id: str) -> None:
+        """Record that the station's connection has closed."""
         await self.ports.stations.disconnected(station_id)
 
     # -- messages ------------------------------------------------------------------------------
     async def call(self, station: StationConnection, call: Call) -> str:
+        """The encoded CALLRESULT or CALLERROR answering a station's CALL."""
         started = time.perf_counter()
         version = station.version
         self.ports.stations.seen(station.station_id)
@@ -73,10 +79,11 @@ class Dispatcher:
             CALLS.labels(version, call.action, violation.code).inc()
             return encode_error(call.message_id, error_code_for(version, violation.code), violation.description)
         try:
-            reply = await handler(CallContext(station.station_id, version, self.ports), call.payload)
+            context = CallContext(station.station_id, version, self.ports)
+            reply = await handler(context, call.payload)
             payments = self.ports.payments
-            if payments is not None and payments.observes(call.action):
-                reply = await payments.observe(station.station_id, version, call.action, call.payload, reply)
+            if payments is not None and payments.observes(station.station_id, call.action):
+                reply = await payments.after(_observation(context, call), reply)
             if self.validate_replies:
                 self.schemas.validate(version, call.action, reply, response=True)
         except Exception as exc:  # our fault, including an answer of ours that breaks the schema
@@ -88,6 +95,7 @@ class Dispatcher:
         return encode_result(call.message_id, reply)
 
     def after_reply(self, station: StationConnection) -> None:
+        """Start the follow-ups queued while the station's call was handled."""
         self.followups.start(station.station_id)
 
     async def send(self, station: StationConnection, message: Send) -> None:
@@ -101,3 +109,12 @@ class Dispatcher:
             await handler(CallContext(station.station_id, station.version, self.ports), message.payload)
         except Exception as exc:
             log.info("station %s: SEND %s dropped: %s", station.station_id, message.action, exc)
+
+
+def _observation(context: CallContext, call: Call) -> Observation:
+    """A call as the payment observers see it: what its handler built, and the customData it carried."""
+    payload = call.payload
+    custom = custom_data(payload) if "customData" in payload else None  # rare: not worth a call on every one
+    return Observation(
+        context.station_id, context.version, call.action, context.request, context.result, custom, payload
+    )

@@ -18,11 +18,14 @@ Work = Callable[[], Awaitable[Any]]
 
 
 class FollowUps:
+    """Per station, the work queued during a call, run in order once its answer is sent."""
+
     def __init__(self) -> None:
         self._queued: dict[str, list[Work]] = {}
         self._running: set[asyncio.Task[None]] = set()
 
     def schedule(self, station_id: str, work: Work) -> None:
+        """Queue `work` to run after the answer to the station's current call."""
         self._queued.setdefault(station_id, []).append(work)
 
     def start(self, station_id: str) -> None:

@@ -1,11 +1,14 @@
 """The version-neutral model: what a station said, whatever OCPP version it spoke.
 
-Adapters in `ocpay.ocpp.handlers` build these from 1.6 / 2.0.1 / 2.1 payloads; the services take
-them and never see a version-specific payload.
+Adapters in `ocpay.ocpp.handlers` build these from 1.6 / 2.0.1 / 2.1 payloads; the domains take
+them and never parse a version-specific payload. The one exception is declared, not implied: a
+dialect file names fields of standard messages in wire terms, and `Observation.payload` carries
+the call as sent for that use only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -15,6 +18,19 @@ from typing import Any, Literal
 def now() -> datetime:
     """The current time, timezone-aware in UTC, as every stored time is."""
     return datetime.now(UTC)
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """An OCPP date-time as an aware datetime (no offset means UTC); None stays None; raises ValueError if bad."""
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def format_time(moment: datetime) -> str:
+    """A datetime as OCPP messages carry it: UTC, milliseconds, a trailing Z."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 AuthStatus = Literal["Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx", "Unknown", "NoCredit"]
@@ -167,3 +183,33 @@ class ReportedVariable:
     key: str
     value: str | None
     readonly: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CustomData:
+    """The `customData` object of a 2.x message: a vendor's extension riding on a standard message."""
+
+    vendor_id: Any  # customData.vendorId as sent (a string where the station keeps to the schema)
+    data: dict[str, Any]  # the whole object, vendorId included, as a dialect's schema and map describe it
+    transaction_id: str | None = None  # the transaction of the message that carries it, if it names one
+
+
+@dataclass(slots=True)  # not frozen: one is built per observed call, and frozen ones cost twice as much to build
+class Observation:
+    """A station's call as the payment observers see it, once its handler has answered (read it, don't change it).
+
+    `request` is the neutral model the handler built (BootInfo, IdToken, SessionStart, MeterReport,
+    SessionStop, TransactionEvent) and `result` what the port answered (BootReply, Authorization,
+    SessionStarted, TransactionEventReply); None where the handler builds none. `payload` is the call as
+    sent, for one use only: what a dialect file itself declares in wire terms on a standard message
+    (the `map` and `when_present` paths of an `ocpp_action` message). Observers read everything else
+    from the neutral fields.
+    """
+
+    station_id: str
+    version: str
+    action: str
+    request: Any = None
+    result: Any = None
+    custom_data: CustomData | None = None
+    payload: Mapping[str, Any] = field(default_factory=dict)

@@ -1,11 +1,12 @@
-"""What the OCPP handlers need from the services. The services implement these protocols.
+"""What the OCPP handlers need from the domains. The domains (charging, payments) implement these protocols.
 
-Keeping them here lets the OCPP layer stay below the services (design.md layers) while its
-handlers still reach sessions and stations.
+Keeping them here lets the OCPP layer stay below the domains while its handlers still reach
+sessions, stations and the payment engine: no import goes upwards.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -18,6 +19,7 @@ from ocpay.ocpp.model import (
     CustomReply,
     IdToken,
     MeterReport,
+    Observation,
     ReportedVariable,
     SessionStart,
     SessionStarted,
@@ -37,6 +39,8 @@ class Admission:
 
 
 class StationPort(Protocol):
+    """What handlers need of the stations service."""
+
     async def admit(self, station_id: str, password: str | None, certified: bool | None) -> Admission: ...
     async def connected(self, station_id: str, version: str) -> None: ...
     async def disconnected(self, station_id: str) -> None: ...
@@ -49,6 +53,8 @@ class StationPort(Protocol):
 
 
 class SessionPort(Protocol):
+    """What handlers need of the sessions service."""
+
     async def authorize(self, station_id: str, token: IdToken) -> Authorization: ...
     async def start(self, station_id: str, start: SessionStart) -> SessionStarted: ...
     async def stop(self, station_id: str, stop: SessionStop) -> Authorization | None: ...
@@ -59,33 +65,60 @@ class SessionPort(Protocol):
 
 
 class CustomMessagePort(Protocol):
+    """What the DataTransfer handler needs: the custom-message routing."""
+
     async def data_transfer(self, station_id: str, version: str, message: CustomMessage) -> CustomReply: ...
 
 
 class PaymentPort(Protocol):
-    """The payments layer's view of standard messages: it may amend an answer, or answer an action."""
+    """The payments layer's view of standard messages: it observes some actions and answers a few.
 
-    def observes(self, action: str) -> bool: ...
-    async def observe(
-        self, station_id: str, version: str, action: str, payload: dict[str, Any], reply: dict[str, Any]
-    ) -> dict[str, Any]: ...
-    async def ocpp_action(
-        self, station_id: str, version: str, action: str, payload: dict[str, Any]
-    ) -> dict[str, Any]: ...
+    After the handler of an observed call has answered, `after` gets the call as neutral model and
+    the answer, and returns the answer to send: the same, or amended as the station's dialect says.
+    """
+
+    def observes(self, station_id: str, action: str) -> bool:
+        """Whether `after` must see this station's call of `action` (asked on every call: cheap)."""
+        ...
+
+    async def after(self, observation: Observation, answer: dict[str, Any]) -> dict[str, Any]:
+        """The answer to send for an observed call, once the payment observers have acted on it."""
+        ...
+
+    def answered_actions(self) -> Collection[str]:
+        """The standard actions a dialect answers (2.1 NotifySettlement, VatNumberValidation, ...)."""
+        ...
+
+    async def ocpp_action(self, station_id: str, version: str, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """The dialect's answer to one of `answered_actions`."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
 class Ports:
+    """Every port the handlers reach, as one value."""
+
     stations: StationPort
     sessions: SessionPort
     custom: CustomMessagePort
     payments: PaymentPort | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CallContext:
-    """Who is calling: handed to every handler with the payload."""
+    """Who is calling: handed to every handler with the payload.
+
+    A handler whose action the payments layer may observe leaves on it the neutral request it built
+    and what the port answered (`observed`); the dispatcher hands both to the payment port.
+    """
 
     station_id: str
     version: str
     ports: Ports
+    request: Any = None
+    result: Any = None
+
+    def observed(self, request: Any, result: Any = None) -> None:
+        """Keep the neutral request this call became and the port's result, for the payment observers."""
+        self.request = request
+        self.result = result

@@ -12,13 +12,14 @@ from ocpay.ocpp.handlers import (
     heartbeat,
     meter_values,
     notify_report,
+    payment_action,
     start_transaction,
     station_notices,
     status_notification,
     stop_transaction,
     transaction_event,
 )
-from ocpay.ocpp.ports import CallContext
+from ocpay.ocpp.ports import CallContext, PaymentPort
 from ocpay.ocpp.schemas import actions
 
 Handler = Callable[[CallContext, dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -52,20 +53,33 @@ _STANDARD: dict[str, dict[str, Handler]] = {
 _STANDARD["2.1"] = dict(_STANDARD["2.0.1"])
 
 
-class Router:
-    """Maps (version, action) to a handler. Each server builds its own, so extensions stay local."""
+_PAYMENT_VERSIONS = ("2.0.1", "2.1")  # standard payment actions exist from 2.x on
 
-    def __init__(self) -> None:
+
+class Router:
+    """Maps (version, action) to a handler. Each server builds its own, so extensions stay local.
+
+    With a payment port, the standard payment actions it answers (2.1 NotifySettlement, ...) are routed
+    to it, in every version that knows the action and has no handler of its own for it.
+    """
+
+    def __init__(self, payments: PaymentPort | None = None) -> None:
         self._routes = {version: dict(table) for version, table in _STANDARD.items()}
+        for action in payments.answered_actions() if payments is not None else ():
+            for version in _PAYMENT_VERSIONS:
+                if action in actions(version) and self.handler(version, action) is None:
+                    self.add(version, action, payment_action.for_action(action))
 
     def add(self, version: str, action: str, handler: Handler) -> None:
-        """Route one more action (the payments layer adds OCPP 2.1 payment actions here)."""
+        """Route one more action."""
         self._routes[version][action] = handler
 
     def handler(self, version: str, action: str) -> Handler | None:
+        """The handler of `action` in `version`, or None where nothing routes it."""
         return self._routes[version].get(action)
 
     def routed(self) -> list[tuple[str, str]]:
+        """Every routed (version, action)."""
         return [(version, action) for version, table in self._routes.items() for action in table]
 
     @staticmethod

@@ -50,6 +50,7 @@ Validator = Callable[[Any], Any]
 
 
 def schema_dir(version: str) -> Path:
+    """The directory of the version's official JSON schemas (shipped by the `ocpp` package)."""
     return Path(ocpp.__file__).parent / _PACKAGE_DIRS[version] / "schemas"
 
 
@@ -79,6 +80,7 @@ class SchemaSet:
         self._validators: dict[tuple[str, str, bool], Validator] = {}
 
     def compile(self, version: str, action: str, response: bool) -> Validator:
+        """The compiled validator of one message, compiled on first use and kept."""
         key = (version, action, response)
         validator = self._validators.get(key)
         if validator is None:
@@ -95,6 +97,7 @@ class SchemaSet:
             self.compile(version, action, response)
 
     def validate(self, version: str, action: str, payload: Any, response: bool = False) -> None:
+        """Check a payload against its schema; SchemaViolation names the OCPP error code and what is wrong."""
         try:
             self.compile(version, action, response)(payload)
         except fastjsonschema.JsonSchemaValueException as exc:

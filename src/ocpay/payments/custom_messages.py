@@ -10,28 +10,31 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import select
-
 from ocpay.ocpp.model import CustomMessage, CustomReply, now
 from ocpay.payments.redaction import mask
 from ocpay.store.db import Database
 from ocpay.store.models import UnrecognisedMessage
+from ocpay.store.queries import payments as queries
 
 CustomHandler = Callable[[str, str, CustomMessage], Awaitable[CustomReply | None]]
 """(station_id, version, message) -> reply, or None when the handler does not claim this message."""
 
 
 class CustomMessages:
+    """Implements the OCPP custom-message port: routes each DataTransfer to the handler registered for it."""
+
     def __init__(self, db: Database) -> None:
         self.db = db
         self._handlers: dict[tuple[str, str | None], CustomHandler] = {}
         self._vendors: set[str] = set()
 
     def register(self, vendor_id: str, message_id: str | None, handler: CustomHandler) -> None:
+        """Route DataTransfers with this (vendorId, messageId) to `handler` (the last registration wins)."""
         self._handlers[(vendor_id, message_id)] = handler
         self._vendors.add(vendor_id)
 
     async def data_transfer(self, station_id: str, version: str, message: CustomMessage) -> CustomReply:
+        """The handler's answer; what nobody claims is recorded and answered UnknownVendorId/UnknownMessageId."""
         handler = self._handlers.get((message.vendor_id, message.message_id))
         if handler is not None:
             reply = await handler(station_id, version, message)
@@ -43,16 +46,11 @@ class CustomMessages:
         return CustomReply("UnknownMessageId")
 
     async def record_unrecognised(self, station_id: str, version: str, message: CustomMessage) -> None:
+        """Count the message against its (station, vendorId, messageId), keeping one masked sample."""
         moment = now()
         message_id = message.message_id or ""
         async with self.db.write() as s:
-            record = await s.scalar(
-                select(UnrecognisedMessage).where(
-                    UnrecognisedMessage.station_id == station_id,
-                    UnrecognisedMessage.vendor_id == message.vendor_id,
-                    UnrecognisedMessage.message_id == message_id,
-                )
-            )
+            record = await queries.unrecognised_message(s, station_id, message.vendor_id, message_id)
             if record is None:
                 s.add(
                     UnrecognisedMessage(
@@ -74,11 +72,9 @@ class CustomMessages:
     async def unrecognised(
         self, *, station_id: str | None = None, offset: int = 0, limit: int = 100
     ) -> list[UnrecognisedMessage]:
-        query = select(UnrecognisedMessage).order_by(UnrecognisedMessage.last_seen_at.desc())
-        if station_id:
-            query = query.where(UnrecognisedMessage.station_id == station_id)
+        """One page of unrecognised messages, last seen first, of one station or of all."""
         async with self.db.read() as s:
-            return list(await s.scalars(query.offset(offset).limit(limit)))
+            return await queries.unrecognised_messages(s, station_id=station_id, offset=offset, limit=limit)
 
 
 def sample_of(message: CustomMessage) -> dict[str, Any]:

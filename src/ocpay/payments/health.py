@@ -8,7 +8,8 @@ from typing import Any
 from ocpay.charging.stations import Stations
 from ocpay.integrations.catalog import Catalog
 from ocpay.ocpp.model import now
-from ocpay.payments.engine import Binding, Payments
+from ocpay.payments.bindings import Binding
+from ocpay.payments.engine import Payments
 from ocpay.store.db import Database
 from ocpay.store.models import Station, StationSetting
 from ocpay.store.queries import payments as queries

@@ -1,11 +1,13 @@
-"""Masking of payment-looking values before anything is stored or logged.
+"""Masking of payment-looking values before anything is stored or logged, and the keyed hash of identifiers.
 
-Dialects name their payment identifier fields exactly; this is the safety net for messages no
-dialect knows, where we can only judge by names and shapes.
+Dialects name their payment identifier fields exactly (dropped, or replaced by a keyed hash); masking
+is the safety net for messages no dialect knows, where we can only judge by names and shapes.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
 from typing import Any
@@ -64,3 +66,27 @@ def _embedded_json(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return None
+
+
+class ReferenceHasher:
+    """A keyed hash of payment identifiers: links later messages to their session, reveals nothing.
+
+    The key comes from the settings, or from the database at start (`use_key`), so that hashes
+    stay the same across restarts and processes.
+    """
+
+    def __init__(self, key: str | None = None) -> None:
+        self._key = key.encode() if key else b""
+
+    @property
+    def has_key(self) -> bool:
+        """Whether a key was given or set."""
+        return bool(self._key)
+
+    def use_key(self, key: str) -> None:
+        """Hash with `key` from now on (the stored key, read at start when the settings give none)."""
+        self._key = key.encode()
+
+    def __call__(self, value: str) -> str:
+        """ "ref:" and 40 hex digits of the keyed hash of `value`."""
+        return "ref:" + hmac.new(self._key, value.encode(), hashlib.sha256).hexdigest()[:40]

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from ocpay.ocpp.model import Authorization, IdToken, MeterSample
-
-
-def parse_time(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def format_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+from ocpay.ocpp.model import Authorization, CustomData, IdToken, MeterSample, format_time, parse_time
 
 
 def id_token_v2(data: dict[str, Any]) -> IdToken:
+    """A 2.x IdTokenType as a neutral IdToken."""
     extra = tuple((i["type"], i["additionalIdToken"]) for i in data.get("additionalInfo") or ())
     return IdToken(data["idToken"], data["type"], extra)
 
@@ -46,6 +35,7 @@ def id_token_info(auth: Authorization) -> dict[str, Any]:
 
 
 def meter_samples(meter_values: list[dict[str, Any]], version: str) -> tuple[MeterSample, ...]:
+    """The numeric samples of MeterValue objects (1.6 strings parsed, 2.x multipliers applied)."""
     samples = []
     for mv in meter_values:
         moment = parse_time(mv["timestamp"])
@@ -74,3 +64,13 @@ def meter_samples(meter_values: list[dict[str, Any]], version: str) -> tuple[Met
                 )
             )
     return tuple(samples)
+
+
+def custom_data(payload: dict[str, Any]) -> CustomData | None:
+    """The 2.x `customData` object of a message, with the transaction the message belongs to; None without one."""
+    data = payload.get("customData")
+    if not isinstance(data, dict):
+        return None
+    info = payload.get("transactionInfo")
+    transaction_id = (info.get("transactionId") if isinstance(info, dict) else None) or payload.get("transactionId")
+    return CustomData(data.get("vendorId"), data, None if transaction_id is None else str(transaction_id))

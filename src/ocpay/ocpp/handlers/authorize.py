@@ -8,8 +8,10 @@ from ocpay.ocpp.ports import CallContext
 
 
 async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """Authorize: the id token's authorization from the sessions port."""
+    token = IdToken(payload["idTag"]) if ctx.version == "1.6" else id_token_v2(payload["idToken"])
+    auth = await ctx.ports.sessions.authorize(ctx.station_id, token)
+    ctx.observed(token, auth)
     if ctx.version == "1.6":
-        auth = await ctx.ports.sessions.authorize(ctx.station_id, IdToken(payload["idTag"]))
         return {"idTagInfo": id_tag_info(auth)}
-    auth = await ctx.ports.sessions.authorize(ctx.station_id, id_token_v2(payload["idToken"]))
     return {"idTokenInfo": id_token_info(auth)}

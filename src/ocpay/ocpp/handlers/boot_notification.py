@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ocpay.ocpp.handlers._convert import format_time
-from ocpay.ocpp.model import BootInfo
+from ocpay.ocpp.model import BootInfo, format_time
 from ocpay.ocpp.ports import CallContext
 
 
 async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """BootNotification: the stations port's answer, with the current time."""
     if ctx.version == "1.6":
         info = BootInfo(
             vendor=payload["chargePointVendor"],
@@ -25,6 +25,7 @@ async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
             reason=payload["reason"],
         )
     reply = await ctx.ports.stations.boot(ctx.station_id, ctx.version, info)
+    ctx.observed(info, reply)
     return {
         "status": reply.status,
         "currentTime": format_time(reply.current_time),

@@ -11,6 +11,7 @@ from ocpay.ocpp.ports import CallContext
 
 
 def decode(version: str, payload: dict[str, Any]) -> CustomMessage:
+    """A DataTransfer payload as a CustomMessage; 1.6 JSON text is parsed, other text kept as it is."""
     vendor_id, message_id = payload["vendorId"], payload.get("messageId")
     data = payload.get("data")
     if version == "1.6" and isinstance(data, str):
@@ -29,6 +30,7 @@ def encode_data(version: str, data: Any) -> Any:
 
 
 async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """The custom-message port's answer, its data encoded for the version."""
     reply = await ctx.ports.custom.data_transfer(ctx.station_id, ctx.version, decode(ctx.version, payload))
     answer: dict[str, Any] = {"status": reply.status}
     if reply.data is not None and reply.status not in ("UnknownVendorId", "UnknownMessageId"):

@@ -8,6 +8,7 @@ from ocpay.ocpp.ports import CallContext
 
 
 async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """MeterValues: the samples go to the sessions port (1.6 with their transaction)."""
     samples = meter_samples(payload["meterValue"], ctx.version)
     if ctx.version == "1.6":
         tx = payload.get("transactionId")
@@ -15,4 +16,5 @@ async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
     else:
         report = MeterReport(payload["evseId"], None, samples)  # 2.x MeterValues are outside transactions
     await ctx.ports.sessions.meter_values(ctx.station_id, report)
+    ctx.observed(report)
     return {}

@@ -22,6 +22,7 @@ def variable_key(component: dict[str, Any], variable: dict[str, Any]) -> str:
 
 
 async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """NotifyReport: the Actual values of the report go to the stations port."""
     variables = []
     for item in payload.get("reportData") or ():
         key = variable_key(item["component"], item["variable"])

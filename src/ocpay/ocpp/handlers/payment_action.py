@@ -8,6 +8,7 @@ from ocpay.ocpp.ports import CallContext
 
 
 async def handle(ctx: CallContext, payload: dict[str, Any], action: str) -> dict[str, Any]:
+    """The payment port's answer to `action`; LookupError without a payments layer."""
     if ctx.ports.payments is None:
         raise LookupError(f"{action} needs the payments layer")
     return await ctx.ports.payments.ocpp_action(ctx.station_id, ctx.version, action, payload)

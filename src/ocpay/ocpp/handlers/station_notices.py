@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ocpay.ocpp.handlers._convert import parse_time
-from ocpay.ocpp.model import StationNotice
+from ocpay.ocpp.model import StationNotice, parse_time
 from ocpay.ocpp.ports import CallContext
 
 
@@ -16,6 +15,7 @@ async def _record(ctx: CallContext, kind: str, status: str | None, payload: dict
 
 
 async def firmware_status(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """FirmwareStatusNotification."""
     return await _record(ctx, "firmware", payload["status"], payload)
 
 
@@ -30,6 +30,7 @@ async def log_status(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any
 
 
 async def security_event(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """SecurityEventNotification."""
     return await _record(ctx, "security", payload["type"], payload)
 
 

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ocpay.ocpp.handlers._convert import parse_time
-from ocpay.ocpp.model import ConnectorStatus
+from ocpay.ocpp.model import ConnectorStatus, parse_time
 from ocpay.ocpp.ports import CallContext
 
 
 async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """StatusNotification: the connector status goes to the stations port."""
     if ctx.version == "1.6":
         error = payload["errorCode"]
         status = ConnectorStatus(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ocpay.ocpp.handlers._convert import id_tag_info, meter_samples, parse_time
-from ocpay.ocpp.model import IdToken, SessionStop
+from ocpay.ocpp.handlers._convert import id_tag_info, meter_samples
+from ocpay.ocpp.model import IdToken, SessionStop, parse_time
 from ocpay.ocpp.ports import CallContext
 
 
 async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """StopTransaction: the session ends; idTagInfo when the stop names an id token."""
     timestamp = parse_time(payload["timestamp"])
     assert timestamp is not None
     id_tag = payload.get("idTag")
@@ -22,4 +23,5 @@ async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
         samples=meter_samples(payload.get("transactionData") or [], ctx.version),
     )
     auth = await ctx.ports.sessions.stop(ctx.station_id, stop)
+    ctx.observed(stop, auth)
     return {"idTagInfo": id_tag_info(auth)} if auth else {}

@@ -5,12 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ocpay.ocpp.handlers._convert import id_token_info, id_token_v2, meter_samples, parse_time
-from ocpay.ocpp.model import TransactionEvent
+from ocpay.ocpp.handlers._convert import id_token_info, id_token_v2, meter_samples
+from ocpay.ocpp.model import TransactionEvent, parse_time
 from ocpay.ocpp.ports import CallContext
 
 
 async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """TransactionEvent: the event goes to the sessions port; idTokenInfo and totalCost back."""
     info = payload["transactionInfo"]
     evse = payload.get("evse") or {}
     limit = info.get("transactionLimit") or {}  # 2.1
@@ -33,6 +34,7 @@ async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
         samples=meter_samples(payload.get("meterValue") or [], ctx.version),
     )
     reply = await ctx.ports.sessions.transaction_event(ctx.station_id, ctx.version, event)
+    ctx.observed(event, reply)
     answer: dict[str, Any] = {}
     if reply.authorization is not None:
         answer["idTokenInfo"] = id_token_info(reply.authorization)

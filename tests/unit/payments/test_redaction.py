@@ -1,10 +1,10 @@
-"""The safety net for messages no dialect knows: payment-looking values masked, shapes kept."""
+"""Redaction: payment-looking values masked (the safety net for messages no dialect knows), identifiers hashed."""
 
 from __future__ import annotations
 
 import json
 
-from ocpay.payments.redaction import MASK, mask, mask_text
+from ocpay.payments.redaction import MASK, ReferenceHasher, mask, mask_text
 
 
 def test_payment_identifiers_by_name_and_by_label_are_masked() -> None:
@@ -45,3 +45,18 @@ def test_a_document_is_masked_line_by_line() -> None:
     masked = mask_text(text)
     assert "004711" not in masked and "4111111111111111" not in masked
     assert masked.splitlines()[1] == f"Card {MASK} used"
+
+
+def test_a_payment_reference_is_hashed_with_the_key_and_never_kept_in_clear() -> None:
+    hasher = ReferenceHasher("key-1")
+    hashed = hasher("PSP-8F3K2LQ")
+    assert hashed == hasher("PSP-8F3K2LQ") and hashed != hasher("PSP-8F3K2LR")
+    assert hashed.startswith("ref:") and len(hashed) == 44 and "8F3K2LQ" not in hashed
+    assert ReferenceHasher("key-2")("PSP-8F3K2LQ") != hashed  # a stolen hash is useless without the key
+
+
+def test_a_hasher_without_a_key_takes_the_stored_one() -> None:
+    hasher = ReferenceHasher()
+    assert not hasher.has_key
+    hasher.use_key("key-1")
+    assert hasher.has_key and hasher("PSP-1") == ReferenceHasher("key-1")("PSP-1")
