@@ -345,7 +345,7 @@ async def test_a_price_set_from_the_cli_reaches_a_running_server(db_url: str) ->
     async with running(db_url, open_registration=True) as srv:
         await srv.services.stations.add("CLI-PRICED")
         payments = srv.services.payments
-        assert await payments._price("CLI-PRICED") is None  # read once, and cached
+        assert await payments.prices.get("CLI-PRICED") is None  # read once, and cached
         other = await Services.open(Settings(db=db_url))
         try:
             await other.payments.set_price("CLI-PRICED", currency="EUR", kwh_price=Decimal("0.42"))
@@ -353,7 +353,7 @@ async def test_a_price_set_from_the_cli_reaches_a_running_server(db_url: str) ->
         finally:
             await other.close()
         await payments.refresh()
-        price = await payments._price("CLI-PRICED")
+        price = await payments.prices.get("CLI-PRICED")
         assert price is not None and price.kwh_price == Decimal("0.42")
         assert payments.binding("CLI-PRICED") is not None
 

@@ -175,7 +175,7 @@ async def test_an_issued_idtag_not_used_in_time_is_no_card_session(sqlite_server
         tag = json.loads((await onsitepay(cp, "Authorize", {"terminalId": "T1", "paymentId": "PAY-2"})).data)["tagId"]
         assert (await cp.call(call16.Authorize(id_tag=tag))).id_tag_info["status"] == "Accepted"
         # thirty minutes later (the issued tag's lifetime) nobody has started a session with it
-        issued = sqlite_server.services.payments._issued["OSP-LATE"]
+        issued = sqlite_server.services.payments.issued["OSP-LATE"]
         issued[tag] = (issued[tag][0], datetime.now(UTC) - timedelta(seconds=1))
         late = await cp.call(
             call16.StartTransaction(connector_id=1, id_tag=tag, meter_start=0, timestamp=iso(minutes_ago(1)))

@@ -193,11 +193,3 @@ class Payments:
         context = await self.templates.context(station_id, params, message.data, issued_token=received.issued_token)
         data = render(reply.data if reply else None, context)
         return CustomReply(reply.status if reply and reply.status else "Accepted", data)  # type: ignore[arg-type]
-
-    # -- reached by name from tests/e2e (test_payments_onsitepay, test_payments_oca) -----------------
-    @property
-    def _issued(self) -> IssuedTokens:
-        return self.issued
-
-    async def _price(self, station_id: str) -> StationPrice | None:
-        return await self.prices.get(station_id)

@@ -7,6 +7,7 @@ When the ports change, this module is the one place to adapt.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from ocpay.ocpp.model import (
     CustomReply,
     IdToken,
     MeterReport,
+    Observation,
     ReportedVariable,
     SessionStart,
     SessionStarted,
@@ -151,14 +153,15 @@ class FakePayments(_Recorder):
     amendment: dict[str, Any] = field(default_factory=dict)
     action_reply: dict[str, Any] = field(default_factory=dict)
 
-    def observes(self, action: str) -> bool:
+    def observes(self, station_id: str, action: str) -> bool:
         return action in self.observed
 
-    async def observe(
-        self, station_id: str, version: str, action: str, payload: dict[str, Any], reply: dict[str, Any]
-    ) -> dict[str, Any]:
-        self._record("observe", station_id, version, action, payload, reply)
-        return {**reply, **self.amendment}
+    async def after(self, observation: Observation, answer: dict[str, Any]) -> dict[str, Any]:
+        self._record("after", observation, answer)
+        return {**answer, **self.amendment}
+
+    def answered_actions(self) -> Collection[str]:
+        return {"NotifySettlement"} if self.action_reply else set()
 
     async def ocpp_action(self, station_id: str, version: str, action: str, payload: dict[str, Any]) -> dict[str, Any]:
         self._record("ocpp_action", station_id, version, action, payload)

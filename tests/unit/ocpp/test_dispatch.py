@@ -13,8 +13,7 @@ from ocpay.gateway.framing import Call, Send
 from ocpay.gateway.server import StationConnection
 from ocpay.ocpp.dispatch import Dispatcher
 from ocpay.ocpp.followups import FollowUps
-from ocpay.ocpp.handlers import payment_action
-from ocpay.ocpp.model import BootInfo, IdToken
+from ocpay.ocpp.model import Authorization, BootInfo, IdToken
 from ocpay.ocpp.ports import Admission, CallContext
 from ocpay.ocpp.routing import Router
 from ocpay.ocpp.schemas import SchemaSet
@@ -285,7 +284,7 @@ async def test_a_send_whose_handler_fails_is_dropped_quietly() -> None:
     assert stations.methods() == ["notice"]
 
 
-# -- payment hooks (PaymentPort.observe and payment actions: the payments layer owns this API) -----------
+# -- payment hooks (PaymentPort.observes/after and the payment actions it answers) ----------------------
 
 
 async def test_a_payments_port_that_observes_an_action_may_amend_its_answer() -> None:
@@ -299,7 +298,11 @@ async def test_a_payments_port_that_observes_an_action_may_amend_its_answer() ->
 
     assert frame == [3, "m-1", {"idTokenInfo": {"status": "Accepted", "personalMessage": message}}]
     standard = {"idTokenInfo": {"status": "Accepted"}}
-    assert payments.calls == [("observe", (STATION, "2.0.1", "Authorize", AUTHORIZE_2X, standard))]
+    [(method, (observation, seen))] = payments.calls
+    assert (method, seen) == ("after", standard)
+    assert (observation.station_id, observation.version, observation.action) == (STATION, "2.0.1", "Authorize")
+    assert observation.request == IdToken("04A2B3C4", "ISO14443")  # the neutral model the handler built
+    assert observation.result == Authorization("Accepted")
 
 
 async def test_a_payments_port_is_not_consulted_for_actions_it_does_not_observe() -> None:
@@ -321,8 +324,7 @@ async def test_an_amendment_that_breaks_the_schema_is_an_internal_error() -> Non
 
 async def test_a_routed_payment_action_is_answered_by_the_payments_port() -> None:
     payments = FakePayments(action_reply={"receiptId": "R-9"})
-    router = Router()
-    router.add("2.1", "NotifySettlement", payment_action.for_action("NotifySettlement"))
+    router = Router(payments=payments)  # routes what the port answers
     settlement = {
         "pspRef": "PSP-1",
         "status": "Settled",
