@@ -38,12 +38,17 @@ _RULE_CODES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
 class SchemaViolation(Exception):
-    """A payload that breaks its schema, with the OCPP error code that answers it."""
+    """A payload that breaks its schema, with the OCPP error code that answers it.
 
-    code: str
-    description: str
+    A plain exception, not a slotted dataclass: a context manager that re-raises a slotted dataclass
+    exception fails with a TypeError instead.
+    """
+
+    def __init__(self, code: str, description: str) -> None:
+        super().__init__(code, description)
+        self.code = code
+        self.description = description
 
 
 Validator = Callable[[Any], Any]

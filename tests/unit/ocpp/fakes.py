@@ -195,8 +195,7 @@ def assert_valid(version: str, action: str, payload: dict[str, Any], *, response
     try:
         SCHEMAS.validate(version, action, payload, response=response)
     except SchemaViolation as violation:
-        # re-raised as an AssertionError: SchemaViolation is a frozen dataclass, and some context
-        # managers (pytest's among them) fail when they set its __traceback__
+        # re-raised as an AssertionError: a failed test then reads as a failed assertion, with the reason
         kind = "answer" if response else "request"
         raise AssertionError(f"{version} {action} {kind} breaks its schema: {violation.description}") from None
 

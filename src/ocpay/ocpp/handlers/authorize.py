@@ -1,3 +1,5 @@
+"""Authorize: is this id token allowed to charge here? (1.6 idTag, 2.x idToken)"""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,3 +1,5 @@
+"""BootNotification: the station says who it is; the CSMS accepts it and sets its heartbeat interval."""
+
 from __future__ import annotations
 
 from typing import Any

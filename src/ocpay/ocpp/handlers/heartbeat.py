@@ -1,3 +1,5 @@
+"""Heartbeat: the station is alive; the CSMS answers with its clock."""
+
 from __future__ import annotations
 
 from typing import Any

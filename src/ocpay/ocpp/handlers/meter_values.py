@@ -1,3 +1,5 @@
+"""MeterValues: readings of a connector, inside a session or not."""
+
 from __future__ import annotations
 
 from typing import Any

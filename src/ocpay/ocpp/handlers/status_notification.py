@@ -1,3 +1,5 @@
+"""StatusNotification: a connector's (1.6) or EVSE connector's (2.x) status changed."""
+
 from __future__ import annotations
 
 from typing import Any
