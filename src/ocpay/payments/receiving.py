@@ -79,7 +79,7 @@ class Receiver:
     async def session(self, station_id: str, transaction_id: str) -> ChargingSession | None:
         """The station's session with this OCPP transaction id, or None."""
         async with self.db.read() as s:
-            return await queries.session_by_transaction(s, station_id, transaction_id)
+            return await queries.session_of_transaction(s, station_id, transaction_id)
 
     async def problem(self, station_id: str, dialect: Dialect, message: Message, reason: str, data: Any) -> None:
         """Log and record (as a station notice of kind "dialect") a message the dialect rejects; identifiers masked."""

@@ -11,13 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ocpay.store.models import (
     ChargingSession,
     PaymentEvent,
-    Secret,
     Station,
     StationNoticeRecord,
     StationPrice,
     StationSetting,
     UnrecognisedMessage,
 )
+from ocpay.store.queries.access import secret as secret  # shared with other domains: one copy each
+from ocpay.store.queries.charging import session as session
+from ocpay.store.queries.charging import session_of_transaction as session_of_transaction
+from ocpay.store.queries.charging import station as station
 
 
 async def recent_card_sessions(s: AsyncSession, station_id: str, limit: int) -> list[ChargingSession]:
@@ -58,11 +61,6 @@ async def last_payment_event_at(s: AsyncSession, station_id: str) -> datetime | 
     return await s.scalar(query.limit(1))
 
 
-async def station(s: AsyncSession, station_id: str) -> Station | None:
-    """The station, or None."""
-    return await s.get(Station, station_id)
-
-
 async def bound_stations(s: AsyncSession) -> list[Station]:
     """Every station with an integration (a catalog entry) set."""
     return list(await s.scalars(select(Station).where(Station.integration.is_not(None))))
@@ -76,24 +74,6 @@ async def station_price(s: AsyncSession, station_id: str) -> StationPrice | None
 async def station_setting(s: AsyncSession, station_id: str, key: str) -> StationSetting | None:
     """The value of one configuration key as the station last reported it, or None."""
     return await s.get(StationSetting, (station_id, key))
-
-
-async def secret(s: AsyncSession, name: str) -> Secret | None:
-    """A process-wide secret, or None before it was first made."""
-    return await s.get(Secret, name)
-
-
-async def session(s: AsyncSession, session_id: int) -> ChargingSession | None:
-    """The session with this id (the 1.6 transactionId), or None."""
-    return await s.get(ChargingSession, session_id)
-
-
-async def session_by_transaction(s: AsyncSession, station_id: str, transaction_id: str) -> ChargingSession | None:
-    """The station's session with this OCPP transaction id, or None."""
-    query = select(ChargingSession).where(
-        ChargingSession.station_id == station_id, ChargingSession.transaction_id == transaction_id
-    )
-    return await s.scalar(query)
 
 
 async def newest_session_by_token(s: AsyncSession, station_id: str, id_token: str) -> ChargingSession | None:
