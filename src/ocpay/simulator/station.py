@@ -10,55 +10,20 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
-from ocpay.integrations.dialects import Dialect, Message
+from ocpay.integrations.dialects import Message
 from ocpay.integrations.paths import get_path, set_path
+from ocpay.ocpp.model import format_time, now
 from ocpay.simulator.client import CsmsError, Offline, StationClient
 from ocpay.simulator.examples import example
+from ocpay.simulator.profile import FAULTS, Options, Outcome, Profile, SessionFailed
 
-FAULTS = ("disconnect", "late", "malformed", "duplicate")
+__all__ = ["FAULTS", "Options", "Outcome", "Profile", "SessionFailed", "SimulatedStation"]
+
 _ACCEPTED = {"ChangeAvailability", "ChangeConfiguration", "Reset", "TriggerMessage", "GetBaseReport"}
-
-
-@dataclass(frozen=True, slots=True)
-class Profile:
-    """What a simulated station is: its identity, version, dialect and parameters."""
-
-    station_id: str
-    version: str
-    vendor: str
-    model: str
-    dialect: Dialect | None
-    params: dict[str, Any]
-    entry_id: str | None = None
-
-
-@dataclass(slots=True)
-class Options:
-    card_ratio: float = 0.5
-    decline_ratio: float = 0.1
-    meter_values: int = 3
-    faults: tuple[str, ...] = ()
-    fault_ratio: float = 0.2
-    pause: float = 0.0  # seconds between messages (the demo fleet charges slowly)
-
-
-@dataclass(slots=True)
-class Outcome:
-    station_id: str
-    kind: str  # rfid, card
-    result: str  # ok, declined (by the simulated terminal), failed
-    reason: str = ""
-    injected: list[str] = field(default_factory=list)
-
-
-class SessionFailed(Exception):
-    pass
 
 
 class SimulatedStation:
@@ -346,7 +311,8 @@ class SimulatedStation:
             await self.client.call("StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": status})
         else:
             await self.client.call(
-                "StatusNotification", {"timestamp": _now(), "connectorStatus": status, "evseId": 1, "connectorId": 1}
+                "StatusNotification",
+                {"timestamp": _now(), "connectorStatus": status, "evseId": 1, "connectorId": 1},
             )
 
     async def _pace(self) -> None:
@@ -414,4 +380,5 @@ def _expect(condition: bool, reason: str) -> None:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """Now, as OCPP messages carry a time."""
+    return format_time(now())
