@@ -50,7 +50,9 @@ class CardMatch:
 class CardSessionPolicy(Protocol):
     """Recognises card sessions on standard messages (the payments layer implements it)."""
 
-    def recognise(self, station_id: str, token: IdToken) -> CardMatch | None: ...
+    def recognise(self, station_id: str, token: IdToken) -> CardMatch | None:
+        """The card session this id token marks at the station (its dialect's rule), or None."""
+        ...
 
 
 class Sessions:

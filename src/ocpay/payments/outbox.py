@@ -15,7 +15,9 @@ class DataTransferSender(Protocol):
 
     async def data_transfer(
         self, station_id: str, vendor_id: str, message_id: str | None, data: Any = None
-    ) -> dict[str, Any]: ...
+    ) -> dict[str, Any]:
+        """The station's answer to the DataTransfer."""
+        ...
 
 
 class NoGateway(RuntimeError):
