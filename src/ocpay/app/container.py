@@ -13,14 +13,12 @@ from ocpay.integration_requests import Requests
 from ocpay.integrations.catalog import Catalog
 from ocpay.integrations.dialects import DialectSet
 from ocpay.ocpp.followups import FollowUps
-from ocpay.ocpp.schemas import SchemaSet
+from ocpay.ocpp.schemas import SCHEMAS
 from ocpay.payments.custom_messages import CustomMessages
 from ocpay.payments.engine import Payments
 from ocpay.payments.health import IntegrationHealth
 from ocpay.payments.outbox import StationOutbox
 from ocpay.store.db import Database
-
-_SCHEMAS = SchemaSet()  # compiled validators are shared by every server in the process
 
 
 class Services:
@@ -36,7 +34,7 @@ class Services:
             db, heartbeat_interval=settings.heartbeat_interval, open_registration=settings.open_registration
         )
         self.custom = CustomMessages(db)
-        self.schemas = _SCHEMAS
+        self.schemas = SCHEMAS
         self.commands: Commands | None = None  # present while the gateway runs
         self.outbox = StationOutbox()  # the dialects' way to stations, connected with the gateway
         self.payments = Payments(

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from ocpay.assessment.evidence import Documentation, Observed
 from ocpay.assessment.gaps import Gap
-from ocpay.ocpp.schemas import SchemaSet, SchemaViolation, actions
+from ocpay.ocpp.schemas import SCHEMAS, SchemaViolation, actions
 from ocpay.payments.redaction import mask
 
 # The official schemas, compiled once per process. The container builds its own SchemaSet for the
 # gateway; both should share one instance (ocpay.ocpp.schemas could expose it).
-SCHEMAS = SchemaSet()
 
 
 def standard_violations(doc: Documentation, version: str) -> list[Gap]:

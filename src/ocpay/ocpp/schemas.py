@@ -107,3 +107,6 @@ class SchemaSet:
         except fastjsonschema.JsonSchemaValueException as exc:
             code = _RULE_CODES.get(exc.rule or "", "FormatViolation")
             raise SchemaViolation(code, exc.message) from None
+
+
+SCHEMAS = SchemaSet()  # the process's one set: validators compiled once, shared by the CSMS and the assessment
