@@ -24,6 +24,7 @@ from ocpay.assessment.inbox import recorded_documentation
 from ocpay.assessment.inference import infer_schema
 from ocpay.assessment.message_set import VERSIONS, CustomShape, MessageSet, build_message_set, infer_version
 from ocpay.assessment.readers import (
+    combine,
     pdf_pages,
     read_dialect_file,
     read_documentation,
@@ -52,6 +53,7 @@ __all__ = [
     "Verdict",
     "assess",
     "build_message_set",
+    "combine",
     "draft_dialect",
     "find_entry",
     "fit_dialect",

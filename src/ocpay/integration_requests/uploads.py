@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -335,25 +334,3 @@ def _open_pdf(name: str, raw: bytes) -> None:
         raise RefusedDocument(name, "is a PDF without pages")
     if pages > MAX_PDF_PAGES:
         raise DocumentTooLarge(name, f"is a PDF of {pages} pages, more than the {MAX_PDF_PAGES} read")
-
-
-def combine(docs: list[Documentation]) -> Documentation:
-    """Several documents of one request, read as one documentation."""
-    if len(docs) == 1:
-        return docs[0]
-    strength = {"log": 3, "dialect": 2, "document": 1, "station": 0}
-    kind = max((d.kind for d in docs), key=lambda k: strength[k])
-    combined = Documentation(source=" + ".join(d.source for d in docs), kind=kind)
-    for d in docs:
-        combined.messages += d.messages
-        combined.problems += d.problems
-        combined.named_vendor_ids = _unique([*combined.named_vendor_ids, *d.named_vendor_ids])
-        combined.named_message_ids = _unique([*combined.named_message_ids, *d.named_message_ids])
-        combined.version_hints = _unique([*combined.version_hints, *d.version_hints])
-        combined.dialect = combined.dialect or d.dialect
-        combined.station = combined.station or d.station
-    return combined
-
-
-def _unique(values: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(values))

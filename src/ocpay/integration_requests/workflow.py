@@ -19,14 +19,14 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ocpay.assessment import VERSIONS, Assessment, assess
+from ocpay.assessment import VERSIONS, Assessment, assess, combine
 from ocpay.integration_requests import transitions
 from ocpay.integration_requests.errors import InvalidRequest, UnknownRequest
 from ocpay.integration_requests.history import delivery_entry, notice_entry, transition_entry
 from ocpay.integration_requests.notices import Notice, build_notice
 from ocpay.integration_requests.notifications import Delivery, Notifier, NotifierSettings
 from ocpay.integration_requests.transitions import VERDICTS
-from ocpay.integration_requests.uploads import CheckedDocument, Upload, check_uploads, combine, kept_copy
+from ocpay.integration_requests.uploads import CheckedDocument, Upload, check_uploads, kept_copy
 from ocpay.integrations.catalog import Catalog
 from ocpay.integrations.dialects import DialectSet
 from ocpay.ocpp.model import now

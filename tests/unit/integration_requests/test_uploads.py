@@ -10,9 +10,10 @@ from contextlib import AbstractContextManager
 
 import pytest
 
+from ocpay.assessment import combine
 from ocpay.integration_requests import uploads
 from ocpay.integration_requests.errors import DocumentTooLarge, InvalidRequest, RefusedDocument, UnsupportedDocument
-from ocpay.integration_requests.uploads import Upload, check_document, check_uploads, combine, kept_copy, safe_name
+from ocpay.integration_requests.uploads import Upload, check_document, check_uploads, kept_copy, safe_name
 from tests.unit.assessment.corpus import minimal_pdf
 
 PSP = "PSP-8812345678"

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 from ocpay.assessment.evidence import Documentation, DocumentError
+from ocpay.assessment.readers.common import unique
 from ocpay.assessment.readers.dialect_file import read_dialect_file
 from ocpay.assessment.readers.html import read_html
 from ocpay.assessment.readers.log import read_log
@@ -23,6 +24,7 @@ from ocpay.assessment.readers.recorded import read_recorded
 from ocpay.assessment.readers.text import read_text
 
 __all__ = [
+    "combine",
     "pdf_pages",
     "read_dialect_file",
     "read_documentation",
@@ -90,3 +92,21 @@ def _looks_like_log_array(text: str) -> bool:
     except ValueError:
         return False
     return isinstance(value, list) and all(isinstance(item, dict) for item in value)
+
+
+def combine(docs: list[Documentation]) -> Documentation:
+    """Several documents of one request, read as one documentation."""
+    if len(docs) == 1:
+        return docs[0]
+    strength = {"log": 3, "dialect": 2, "document": 1, "station": 0}
+    kind = max((d.kind for d in docs), key=lambda k: strength[k])
+    combined = Documentation(source=" + ".join(d.source for d in docs), kind=kind)
+    for d in docs:
+        combined.messages += d.messages
+        combined.problems += d.problems
+        combined.named_vendor_ids = unique([*combined.named_vendor_ids, *d.named_vendor_ids])
+        combined.named_message_ids = unique([*combined.named_message_ids, *d.named_message_ids])
+        combined.version_hints = unique([*combined.version_hints, *d.version_hints])
+        combined.dialect = combined.dialect or d.dialect
+        combined.station = combined.station or d.station
+    return combined
