@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Literal
 from ocpay.assessment import (
     Documentation,
     DocumentError,
+    pdf_pages,
     read_dialect_file,
     read_html,
     read_log,
@@ -270,7 +271,7 @@ def kept_copy(document: CheckedDocument) -> bytes:
     text is kept instead.
     """
     if document.media_type == "application/pdf":
-        pages = [page.extract_text() or "" for page in _pdf_reader(document.content).pages]
+        pages = pdf_pages(document.content, document.name)  # read before: check_document opened it
         text = "(text extracted from the PDF; the PDF itself is not kept)\n" + "\n".join(pages)
     else:
         text = document.content.decode("utf-8", errors="replace")
