@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 from websockets.client import ClientProtocol
 from websockets.exceptions import InvalidStatus
 from websockets.typing import Subprotocol
 from websockets.uri import parse_uri
 
+from ocpay.cli.main import app
 from tests.e2e.test_bad_input import PASSWORD, heartbeat_is_answered
 from tests.helpers import Running, raw_call, running
 
@@ -63,6 +65,16 @@ async def test_the_api_applies_the_same_identity_rule(server: Running) -> None:
         assert (await api.get("/api/stations/CP%00X")).status_code == 422
         assert (await api.post("/api/stations", json={"id": "CP-OK.1"})).status_code == 201
         assert (await api.get("/api/stations/CP-OK.1")).status_code == 200
+
+
+def test_the_cli_applies_the_same_identity_rule(tmp_path: Path) -> None:
+    runner, db = CliRunner(), f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    for bad in ["CP\nX", "CP\x00X", "..", "CP:1", "A" * 49, "CP\u202eX", "CP/1"]:
+        result = runner.invoke(app, ["stations", "add", bad, "--db", db])
+        assert result.exit_code == 2 and "identity" in result.output, repr(bad)
+    assert runner.invoke(app, ["stations", "add", "CP-OK.1", "--db", db]).exit_code == 0
+    listed = runner.invoke(app, ["stations", "list", "--json", "--db", db])
+    assert [x["id"] for x in json.loads(listed.output)] == ["CP-OK.1"]
 
 
 # -- failed logins --------------------------------------------------------------------------------------

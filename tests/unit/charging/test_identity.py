@@ -10,7 +10,7 @@ from ocpay.charging import identity, stations
 from ocpay.charging.stations import InvalidIdentity, Stations
 from ocpay.store.db import Database
 
-VALID = ["CP-1", "cp_01", "A" * 48, "DE*ABC*E123", "site.3", "x=1+2|y@z", "..a", "-"]
+VALID = ["CP-1", "cp_01", "A" * 48, "DE*ABC*E123", "site.3", "x=1+2|y@z", "..a", "-", "<b>CP&amp;\"'<i>", "CP#1"]
 INVALID = [
     "",
     "A" * 49,
@@ -27,11 +27,8 @@ INVALID = [
     "CP\u202e1",  # right-to-left override
     "CP\u200f1",  # right-to-left mark
     "Ladesäule",
-    "CP%0A",
-    "CP'1",
-    'CP"1',
-    "CP<1>",
-    "CP\\1",
+    "CP\x7f",
+    "\u00a0CP",  # no-break space
 ]
 
 
