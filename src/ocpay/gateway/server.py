@@ -320,6 +320,10 @@ class Gateway:
         log.warning("station %s %s%s", connection.station_id, text, more)
 
     async def _slow_down(self, connection: StationConnection, wait: float) -> None:
+        """Hold a frame beyond the rate: OCPP-J has no error code for "too many calls", and a CALLERROR
+        would make a station drop or resend a transaction message; a station that keeps to the one
+        outstanding CALL the spec asks for only sees a slower answer, and one that floods us is not read
+        meanwhile (TCP pushes back). So frames wait, none is refused or lost."""
         FRAMES_DELAYED.inc()
         self._note(connection, "rate", "sends more than %s frames a second; its frames wait", self.config.frame_rate)
         await asyncio.sleep(wait)
