@@ -9,13 +9,18 @@ from fastapi import HTTPException, Path, Query
 from pydantic import AfterValidator, BaseModel, Field
 
 from ocpay.api.times import utc
+from ocpay.charging import identity
 
 MAX_ID = 2**31 - 1
 Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=1000)]
-StationId = Annotated[str, Path(min_length=1, max_length=48)]
+# A station id anywhere in the API follows the one rule of charging/identity.py (what OCPP allows).
+_LEN, _PATTERN, _RULE = identity.MAX_LENGTH, identity.PATTERN, f"station identity: {identity.RULE}"
+StationId = Annotated[str, Path(min_length=1, max_length=_LEN, pattern=_PATTERN, description=_RULE)]
+StationFilter = Annotated[str | None, Query(min_length=1, max_length=_LEN, pattern=_PATTERN, description=_RULE)]
+StationQuery = Annotated[str, Query(min_length=1, max_length=_LEN, pattern=_PATTERN, description=_RULE)]
+StationIdField = Annotated[str, Field(min_length=1, max_length=_LEN, pattern=_PATTERN, description=_RULE)]
 SessionId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-StationFilter = Annotated[str | None, Query(max_length=48)]
 UtcTime = Annotated[datetime, AfterValidator(utc)]
 
 

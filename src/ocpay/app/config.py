@@ -19,6 +19,15 @@ class Settings(BaseSettings):
     call_timeout: float = 30
     max_frame_bytes: int = 256 * 1024
     ping_interval: float = 60
+    # Station connections (generous: 50 stations sending as fast as they can never meet these limits).
+    ocpp_frame_rate: float = 200  # frames a second per connection, beyond a burst; faster ones wait (0: no limit)
+    ocpp_frame_burst: int = 1000
+    ocpp_send_timeout: float = 30  # a station that does not read our frames for this long is dropped
+    ocpp_write_limit: int = 64 * 1024  # bytes buffered for a station before a send waits for it to read
+    ocpp_max_queue: int = 16  # frames received and not yet handled before we stop reading the socket
+    login_failures_per_station: int = 20  # failed logins in the window before the station id waits (429)
+    login_failures_per_source: int = 60  # ... before the address they come from waits (429); 0: no limit
+    login_failure_window: float = 60  # seconds
     tls_cert: str | None = None
     tls_key: str | None = None
     tls_client_ca: str | None = None  # security profile 3: require client certificates signed by this CA

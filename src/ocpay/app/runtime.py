@@ -73,6 +73,14 @@ class CentralSystem:
                 ping_timeout=self.settings.ping_interval or None,
                 call_timeout=self.settings.call_timeout,
                 ssl_context=_ssl_context(self.settings),
+                frame_rate=self.settings.ocpp_frame_rate,
+                frame_burst=self.settings.ocpp_frame_burst,
+                send_timeout=self.settings.ocpp_send_timeout,
+                write_limit=self.settings.ocpp_write_limit,
+                max_queue=self.settings.ocpp_max_queue,
+                login_failures_per_station=self.settings.login_failures_per_station,
+                login_failures_per_source=self.settings.login_failures_per_source,
+                login_failure_window=self.settings.login_failure_window,
             ),
         )
         services.attach(Commands(LocalLink(self.gateway), services.schemas, services.stations))

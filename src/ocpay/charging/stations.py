@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
+import os
 import secrets
 from datetime import datetime
 
+from ocpay.charging import identity
 from ocpay.ocpp.model import BootInfo, BootReply, ConnectorStatus, ReportedVariable, StationNotice, now
 from ocpay.ocpp.ports import Admission
 from ocpay.payments.redaction import mask
@@ -51,6 +54,29 @@ def _scrypt(password: str, salt: bytes) -> bytes:
     return hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
 
 
+class Scrypt:
+    """scrypt off the event loop: it takes tens of milliseconds and 16 MB by design, so it runs in a worker
+    thread (every station would wait otherwise), never more at once than there are cores (a brute force
+    would queue up threads and memory)."""
+
+    def __init__(self) -> None:
+        self._slots = asyncio.Semaphore(os.cpu_count() or 1)
+
+    async def check(self, password: str, stored: str) -> bool:
+        """`check_password` in a worker thread."""
+        async with self._slots:
+            return await asyncio.to_thread(check_password, password, stored)
+
+    async def hash(self, password: str) -> str:
+        """`hash_password` in a worker thread."""
+        async with self._slots:
+            return await asyncio.to_thread(hash_password, password)
+
+
+class InvalidIdentity(ValueError):
+    """The station id is not one OCPP allows (see `charging/identity.py`)."""
+
+
 class StationExists(Exception):
     """A station with this id is registered already."""
 
@@ -67,16 +93,21 @@ class Stations:
         self.heartbeat_interval = heartbeat_interval
         self.open_registration = open_registration
         self._seen: dict[str, datetime] = {}
+        self._scrypt = Scrypt()
 
     # -- management -------------------------------------------------------------------------
     async def add(self, station_id: str, *, password: str | None = None) -> Station:
-        """Register a station (StationExists if the id is taken); its catalog binding is `Payments.bind`'s."""
+        """Register a station (StationExists if the id is taken, InvalidIdentity if OCPP does not allow it)."""
+        reason = identity.problem(station_id)
+        if reason is not None:
+            raise InvalidIdentity(reason)
+        password_hash = await self._scrypt.hash(password) if password else None
         async with self.db.write() as s:
             if await queries.station(s, station_id) is not None:
                 raise StationExists(station_id)
             station = Station(
                 id=station_id,
-                password_hash=hash_password(password) if password else None,
+                password_hash=password_hash,
                 registered_at=now(),
                 connected=False,
             )
@@ -85,11 +116,12 @@ class Stations:
 
     async def set_password(self, station_id: str, password: str | None) -> None:
         """Set the station's password, or remove it with None; UnknownStation if there is no such station."""
+        password_hash = await self._scrypt.hash(password) if password else None
         async with self.db.write() as s:
             station = await queries.station(s, station_id)
             if station is None:
                 raise UnknownStation(station_id)
-            station.password_hash = hash_password(password) if password else None
+            station.password_hash = password_hash
 
     async def remove(self, station_id: str) -> bool:
         """Remove the station and everything recorded about it; False if there was none."""
@@ -128,11 +160,15 @@ class Stations:
 
     # -- connection life cycle (called by the gateway) -----------------------------------------
     async def admit(self, station_id: str, password: str | None, certified: bool | None) -> Admission:
-        """Admit a connecting station: 101 with its password or certificate, 401/404 otherwise (profiles 1-3).
+        """Admit a connecting station: 101 with its password or certificate, 400/401/404 otherwise (profiles 1-3).
 
-        `certified` is None without client certificates (profiles 1 and 2: Basic auth when the station
-        has a password); with them (profile 3) it alone decides: the certificate is this station's or not.
+        An identity OCPP does not allow is refused (400) before anything is looked up. `certified` is None
+        without client certificates (profiles 1 and 2: Basic auth when the station has a password); with
+        them (profile 3) it alone decides: the certificate is this station's or not.
         """
+        reason = identity.problem(station_id)
+        if reason is not None:
+            return Admission(400, reason)
         if certified is False:
             return Admission(401, "the client certificate is not this station's")
         station = await self.get(station_id)
@@ -148,7 +184,7 @@ class Stations:
             return Admission(101)
         if password is None:
             return Admission(401, "credentials required")
-        if not check_password(password, station.password_hash):
+        if not await self._scrypt.check(password, station.password_hash):
             return Admission(401, "wrong credentials")
         return Admission(101)
 

@@ -10,16 +10,28 @@ from rich.table import Table
 
 from ocpay.api.views import connector_brief_view, station_view
 from ocpay.app.container import Services
+from ocpay.charging import identity
 from ocpay.charging.stations import StationExists
 from ocpay.cli.common import DbOption, JsonOption, console, fail, print_json, with_services
 
 group = typer.Typer(help="Stations allowed to connect.", no_args_is_help=True)
+
+
+def _identity(value: str) -> str:
+    """The station id as given, when OCPP allows it (charging/identity.py); a usage error otherwise."""
+    reason = identity.problem(value)
+    if reason is not None:
+        raise typer.BadParameter(reason)
+    return value
+
+
+StationArg = Annotated[str, typer.Argument(help=f"station identity: {identity.RULE}", callback=_identity)]
 ParamOption = Annotated[list[str] | None, typer.Option(help="Dialect parameter NAME=VALUE (repeatable)")]
 
 
 @group.command("add")
 def add(
-    station_id: str,
+    station_id: StationArg,
     password: Annotated[str | None, typer.Option(help="Basic auth password, 16-40 characters (profiles 1-2)")] = None,
     integration: Annotated[str | None, typer.Option(help="Catalog entry to bind the station to")] = None,
     param: ParamOption = None,
@@ -46,7 +58,7 @@ def add(
 
 @group.command("bind")
 def bind(
-    station_id: str,
+    station_id: StationArg,
     integration: Annotated[str, typer.Argument(help="Catalog entry id")],
     param: ParamOption = None,
     db: DbOption = None,
@@ -61,7 +73,7 @@ def bind(
 
 @group.command("price")
 def price(
-    station_id: str,
+    station_id: StationArg,
     kwh: Annotated[Decimal, typer.Option(help="price per kWh")],
     currency: Annotated[str, typer.Option(help="ISO 4217 code")] = "EUR",
     hour: Annotated[Decimal, typer.Option(help="price per hour")] = Decimal(0),
@@ -106,7 +118,7 @@ def list_stations(db: DbOption = None, as_json: JsonOption = False) -> None:
 
 
 @group.command("show")
-def show(station_id: str, db: DbOption = None) -> None:
+def show(station_id: StationArg, db: DbOption = None) -> None:
     """Show one station, its connectors and reported settings."""
 
     async def work(s: Services) -> dict[str, Any] | None:
@@ -124,7 +136,7 @@ def show(station_id: str, db: DbOption = None) -> None:
 
 
 @group.command("remove")
-def remove(station_id: str, db: DbOption = None) -> None:
+def remove(station_id: StationArg, db: DbOption = None) -> None:
     """Remove a station and everything recorded about it."""
     if not with_services(db, lambda s: s.stations.remove(station_id)):
         raise fail(f"no station {station_id}")

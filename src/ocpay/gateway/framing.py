@@ -102,12 +102,25 @@ def frame_error_reply(version: str, error: FrameError) -> str | None:
     return encode_error(error.message_id or "-1", error.code, error.description)
 
 
+# How deep a frame may nest, counting the frame's own array as 1. The deepest payloads of OCPP 2.1
+# (tariffs, charging profiles) reach 8 or so; DataTransfer data is the station's, so it gets room to
+# spare. Deeper frames are refused here: later code (schema checks, masking, storing, orjson.dumps with its
+# limit of 254) must never meet an arbitrarily deep value, and orjson.loads itself stops at 1024.
+MAX_DEPTH = 64
+
+
 def parse_frame(raw: str | bytes) -> Message | FrameError:
     """Parse one text frame. Never raises: a broken frame becomes a FrameError."""
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
+        if "depth limit" in str(exc):  # orjson's own bound, 1024
+            return FrameError(None, "RpcFrameworkError", f"frame nests deeper than {MAX_DEPTH} levels")
         return FrameError(None, "RpcFrameworkError", f"frame is not valid JSON: {exc}")
+    if deeper_than(data, MAX_DEPTH):
+        mid = _readable_id(data)
+        code = "FormatViolation" if mid is not None else "RpcFrameworkError"
+        return FrameError(mid, code, f"frame nests deeper than {MAX_DEPTH} levels")
     if not isinstance(data, list) or len(data) < 3:
         mid = _readable_id(data)
         return FrameError(mid, "RpcFrameworkError", "frame is not an OCPP-J array")
@@ -139,9 +152,27 @@ def parse_frame(raw: str | bytes) -> Message | FrameError:
 
 
 def _readable_id(data: Any) -> str | None:
-    if isinstance(data, list) and len(data) >= 2 and isinstance(data[1], str) and data[1]:
+    if isinstance(data, list) and len(data) >= 2 and isinstance(data[1], str) and 0 < len(data[1]) <= 36:
         return data[1]
     return None
+
+
+def deeper_than(value: Any, limit: int) -> bool:
+    """Whether JSON data nests more than `limit` arrays and objects deep (the outermost counts 1).
+
+    Iterative, so that it cannot overflow the stack itself, and it stops at the first path too deep.
+    """
+    if not isinstance(value, dict | list):
+        return False
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        for child in node.values() if isinstance(node, dict) else node:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+    return False
 
 
 def encode_call(message_id: str, action: str, payload: dict[str, Any]) -> str:

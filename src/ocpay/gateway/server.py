@@ -19,12 +19,13 @@ from urllib.parse import unquote
 
 from prometheus_client import Counter, Gauge
 from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, ConnectionClosedError
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
 from ocpay.gateway import framing
 from ocpay.gateway.framing import Call, CallError, CallResult, CallResultError, FrameError, Send
+from ocpay.gateway.limits import FailureWindow, LogLimiter, TokenBucket, printable
 
 log = logging.getLogger("ocpay.gateway")
 
@@ -34,6 +35,15 @@ PATH_PREFIX = "/ocpp/"
 CONNECTED = Gauge("ocpay_stations_connected", "Stations connected to this process")
 FRAMES = Counter("ocpay_frames_total", "OCPP-J frames received", ["version", "kind"])
 FRAME_ERRORS = Counter("ocpay_frame_errors_total", "Frames that broke the RPC framework", ["version", "code"])
+FAILED_LOGINS = Counter(
+    "ocpay_failed_logins_total",
+    "Station handshakes refused (invalid_identity, unknown_station, bad_credentials, throttled)",
+    ["reason"],
+)
+FRAMES_DELAYED = Counter("ocpay_frames_delayed_total", "Station frames held back by the per-connection rate limit")
+STATIONS_DROPPED = Counter("ocpay_stations_dropped_total", "Connections dropped because the station did not read")
+# What a refused handshake's status means, as the bounded label of FAILED_LOGINS.
+_REFUSALS = {400: "invalid_identity", 401: "bad_credentials", 404: "unknown_station", 429: "throttled"}
 
 
 class CallHandler(Protocol):
@@ -72,21 +82,40 @@ class GatewayConfig:
     ping_timeout: float | None = 60
     call_timeout: float = 30
     ssl_context: ssl.SSLContext | None = None
+    frame_rate: float = 200  # per connection, frames a second beyond `frame_burst`; faster ones wait (0: none)
+    frame_burst: int = 1000
+    send_timeout: float = 30  # a send that cannot drain for this long drops the connection
+    write_limit: int = 64 * 1024  # bytes buffered for a station before a send waits
+    max_queue: int = 16  # frames read ahead of the one being handled
+    login_failures_per_station: int = 20  # in `login_failure_window` seconds, then 429 (0: no limit)
+    login_failures_per_source: int = 60
+    login_failure_window: float = 60
 
 
 class StationConnection:
     """One station's socket: CSMS->station calls (one outstanding at a time) and their answers."""
 
-    def __init__(self, station_id: str, version: str, ws: ServerConnection, call_timeout: float) -> None:
+    def __init__(
+        self, station_id: str, version: str, ws: ServerConnection, call_timeout: float, send_timeout: float = 30
+    ) -> None:
         self.station_id = station_id
         self.version = version
         self.ws = ws
         self.call_timeout = call_timeout
+        self.send_timeout = send_timeout
         self._call_lock = asyncio.Lock()
         self._pending: tuple[str, asyncio.Future[dict[str, Any]]] | None = None
 
     async def send_text(self, text: str) -> None:
-        await self.ws.send(text)
+        """Send a frame; a station that has not read what we sent within `send_timeout` is dropped."""
+        try:
+            await asyncio.wait_for(self.ws.send(text), self.send_timeout)
+        except TimeoutError:
+            STATIONS_DROPPED.inc()
+            log.warning("station %s does not read its frames; dropping the connection", self.station_id)
+            if self.ws.transport is not None:
+                self.ws.transport.abort()
+            raise ConnectionClosedError(None, None) from None
 
     async def call(self, action: str, payload: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
         """Send a CALL and wait for its CALLRESULT; later calls wait their turn (one outstanding)."""
@@ -95,7 +124,7 @@ class StationConnection:
             future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
             self._pending = (message_id, future)
             try:
-                await self.ws.send(framing.encode_call(message_id, action, payload))
+                await self.send_text(framing.encode_call(message_id, action, payload))
                 return await asyncio.wait_for(future, timeout or self.call_timeout)
             except TimeoutError:
                 raise CallTimeout(f"{self.station_id} did not answer {action} in time") from None
@@ -104,17 +133,18 @@ class StationConnection:
             finally:
                 self._pending = None
 
-    def resolve(self, message: CallResult | CallError) -> None:
+    def resolve(self, message: CallResult | CallError) -> bool:
+        """Hand the answer to the call waiting for it; False when no call of ours has this id."""
         if self._pending is None or self._pending[0] != message.message_id:
-            log.warning("station %s answered unknown call %s", self.station_id, message.message_id)
-            return
+            return False
         future = self._pending[1]
         if future.done():
-            return
+            return True
         if isinstance(message, CallResult):
             future.set_result(message.payload)
         else:
             future.set_exception(CallFailed(message.code, message.description, message.details))
+        return True
 
     def fail_pending(self) -> None:
         if self._pending is not None and not self._pending[1].done():
@@ -130,6 +160,9 @@ class Gateway:
         self.connections: dict[str, StationConnection] = {}
         self._server: Server | None = None
         self._closing: set[asyncio.Task[None]] = set()
+        self._station_failures = FailureWindow(config.login_failures_per_station, config.login_failure_window)
+        self._source_failures = FailureWindow(config.login_failures_per_source, config.login_failure_window)
+        self._log_limit = LogLimiter()
         context = config.ssl_context
         self._client_certificates = context is not None and context.verify_mode == ssl.CERT_REQUIRED
 
@@ -149,6 +182,8 @@ class Gateway:
             max_size=self.config.max_frame_bytes,
             ping_interval=self.config.ping_interval,
             ping_timeout=self.config.ping_timeout,
+            write_limit=self.config.write_limit,
+            max_queue=self.config.max_queue,
             ssl=self.config.ssl_context,
             compression=None,  # stations rarely negotiate it; it costs CPU per frame
         )
@@ -174,14 +209,41 @@ class Gateway:
         station_id = _station_id(request.path)
         if station_id is None:
             return ws.respond(HTTPStatus.NOT_FOUND, "OCPP endpoint is /ocpp/{station_id}\n")
+        source = _source(ws)
+        wait = max(self._station_failures.retry_after(station_id), self._source_failures.retry_after(source))
+        if wait > 0:
+            return self._refuse(ws, station_id, source, 429, "too many failed logins; try again later", wait)
         password = _basic_password(request.headers.get("Authorization"), station_id)
         certified = _certified(ws, station_id) if self._client_certificates else None
         status, reason = await self.handler.admit(station_id, password, certified)
         if status == 101:
             return None
+        self._source_failures.failed(source)
+        if status == 401:
+            self._station_failures.failed(station_id)  # only for stations that exist: a bounded table
+        return self._refuse(ws, station_id, source, status, reason)
+
+    def _refuse(
+        self, ws: ServerConnection, station_id: str, source: str, status: int, reason: str, wait: float = 0
+    ) -> Response:
+        """The refusal of a handshake: counted, logged (throttled ones once a minute per source), answered."""
+        kind = _REFUSALS.get(status, "refused")
+        FAILED_LOGINS.labels(kind).inc()
+        held_back = self._log_limit.allow(("throttled", source)) if status == 429 else 0
+        if held_back is not None:
+            log.warning(
+                "station %s refused from %s: %d %s%s",
+                printable(station_id),
+                source,
+                status,
+                reason,
+                f" ({held_back} more since the last line)" if held_back else "",
+            )
         response = ws.respond(status, f"{reason}\n")
         if status == 401:
             response.headers["WWW-Authenticate"] = 'Basic realm="ocpp"'
+        if status == 429:
+            response.headers["Retry-After"] = str(max(1, round(wait)))
         return response
 
     async def _serve_station(self, ws: ServerConnection) -> None:
@@ -191,7 +253,7 @@ class Gateway:
             await ws.close(1002, "no supported OCPP subprotocol")
             return
         version = SUBPROTOCOLS[ws.subprotocol]
-        connection = StationConnection(station_id, version, ws, self.config.call_timeout)
+        connection = StationConnection(station_id, version, ws, self.config.call_timeout, self.config.send_timeout)
         previous = self.connections.get(station_id)
         self.connections[station_id] = connection
         if previous is not None:
@@ -214,8 +276,12 @@ class Gateway:
 
     async def _pump(self, connection: StationConnection) -> None:
         version = connection.version
+        bucket = TokenBucket(self.config.frame_rate, self.config.frame_burst)
         try:
             async for raw in connection.ws:
+                wait = bucket.take()
+                if wait > 0:  # faster than allowed: this frame waits, and the socket is not read meanwhile
+                    await self._slow_down(connection, wait)
                 message = framing.parse_frame(raw)
                 if isinstance(message, Call):
                     FRAMES.labels(version, "call").inc()
@@ -223,16 +289,18 @@ class Gateway:
                     self.handler.after_reply(connection)
                 elif isinstance(message, CallResult | CallError):
                     FRAMES.labels(version, "result").inc()
-                    connection.resolve(message)
+                    if not connection.resolve(message):
+                        self._note(connection, "unknown answer", "answered unknown call %s", message.message_id)
                 elif isinstance(message, Send):
                     FRAMES.labels(version, "send").inc()
                     if version == "2.1":
                         await self.handler.send(connection, message)
                 elif isinstance(message, CallResultError):
                     FRAMES.labels(version, "resulterror").inc()
-                    log.warning(
-                        "station %s rejected our answer to %s: %s %s",
-                        connection.station_id,
+                    self._note(
+                        connection,
+                        "rejected answer",
+                        "rejected our answer to %s: %s %s",
                         message.message_id,
                         message.code,
                         message.description,
@@ -242,9 +310,27 @@ class Gateway:
         except ConnectionClosed:
             pass
 
+    def _note(self, connection: StationConnection, kind: str, message: str, *args: object) -> None:
+        """Log what a station did, once a minute per station and kind (a flood is one line), its text escaped."""
+        held_back = self._log_limit.allow((connection.station_id, kind))
+        if held_back is None:
+            return
+        text = message % tuple(printable(str(x), 200) for x in args)
+        more = f" ({held_back} more since the last line)" if held_back else ""
+        log.warning("station %s %s%s", connection.station_id, text, more)
+
+    async def _slow_down(self, connection: StationConnection, wait: float) -> None:
+        """Hold a frame beyond the rate: OCPP-J has no error code for "too many calls", and a CALLERROR
+        would make a station drop or resend a transaction message; a station that keeps to the one
+        outstanding CALL the spec asks for only sees a slower answer, and one that floods us is not read
+        meanwhile (TCP pushes back). So frames wait, none is refused or lost."""
+        FRAMES_DELAYED.inc()
+        self._note(connection, "rate", "sends more than %s frames a second; its frames wait", self.config.frame_rate)
+        await asyncio.sleep(wait)
+
     async def _frame_error(self, connection: StationConnection, error: FrameError) -> None:
         FRAME_ERRORS.labels(connection.version, error.code).inc()
-        log.info("station %s sent a broken frame: %s", connection.station_id, error.description)
+        self._note(connection, f"frame {error.code}", "sent a broken frame (%s): %s", error.code, error.description)
         reply = framing.frame_error_reply(connection.version, error)
         if reply is not None:
             await connection.send_text(reply)
@@ -263,9 +349,17 @@ def _station_id(path: str) -> str | None:
     if not path.startswith(PATH_PREFIX):
         return None
     station_id = unquote(path[len(PATH_PREFIX) :]).strip("/")
-    if not station_id or "/" in station_id or len(station_id) > 48:
+    if not station_id or "/" in station_id:
         return None
-    return station_id
+    return station_id  # whether OCPP allows it is the admission's to say (charging/identity.py)
+
+
+def _source(ws: ServerConnection) -> str:
+    """The peer's address, for counting failed logins."""
+    address = ws.remote_address
+    if isinstance(address, tuple) and address:
+        return str(address[0])
+    return str(address or "unknown")
 
 
 def _basic_password(header: str | None, station_id: str) -> str | None:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from ocpay.api import views
 from ocpay.api.deps import GatewayDep, ServicesDep
-from ocpay.api.params import ErrorOut, Limit, Offset, Page, StationId
+from ocpay.api.params import ErrorOut, Limit, Offset, Page, StationId, StationIdField
 from ocpay.app import overview
 from ocpay.app.container import Services
 
@@ -19,7 +19,7 @@ router = APIRouter(tags=["stations"])
 
 
 class StationIn(BaseModel):
-    id: str = Field(min_length=1, max_length=48, pattern=r"^[^/\s]+$")
+    id: StationIdField
     password: str | None = Field(default=None, min_length=16, max_length=40)  # OCPP: 16-40 characters
     integration: str | None = Field(default=None, max_length=100)
 

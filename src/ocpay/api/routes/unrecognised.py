@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from ocpay.api import views
 from ocpay.api.deps import ServicesDep
-from ocpay.api.params import Limit, Offset, Page, StationFilter
+from ocpay.api.params import Limit, Offset, Page, StationFilter, StationQuery
 from ocpay.app import overview
 
 router = APIRouter(tags=["custom messages"])
@@ -26,7 +26,7 @@ async def list_unrecognised(
 @router.post("/unrecognised-messages/assess")
 async def assess_unrecognised(
     services: ServicesDep,
-    station_id: Annotated[str, Query(min_length=1, max_length=48)],
+    station_id: StationQuery,
     terminal: Annotated[str | None, Query(max_length=200, description='"MAKER MODEL" of the terminal')] = None,
 ) -> dict[str, Any]:
     """Assess the custom messages recorded for a station: supported, compatible, or needs development."""
