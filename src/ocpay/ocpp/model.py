@@ -8,6 +8,8 @@ the call as sent for that use only.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,12 +22,64 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+class ValueRefused(ValueError):
+    """A schema-valid value the CSMS cannot mean or keep; the dispatcher answers it as this CALLERROR.
+
+    `code` is the OCPP error code in its 2.x spelling (FormatViolation, PropertyConstraintViolation);
+    `description` says which value and why, in words a station's log can show. A plain exception (see
+    SchemaViolation): a slotted dataclass exception breaks context managers that re-raise it.
+    """
+
+    def __init__(self, code: str, description: str) -> None:
+        super().__init__(code, description)
+        self.code = code
+        self.description = description
+
+
+_LEAP_SECOND = re.compile(r"(T\d\d:\d\d:)60")
+
+
 def parse_time(value: str | None) -> datetime | None:
-    """An OCPP date-time as an aware datetime (no offset means UTC); None stays None; raises ValueError if bad."""
+    """An OCPP date-time as an aware datetime (no offset means UTC); None stays None.
+
+    RFC 3339 spellings Python does not read are accepted: a lowercase `t`/`z`, and a leap second
+    (`23:59:60`, read as 23:59:59). A time no calendar holds (year 0000, a moment that leaves years
+    1-9999 in UTC) raises ValueRefused (FormatViolation).
+    """
     if value is None:
         return None
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    text = _LEAP_SECOND.sub(r"\g<1>59", value.upper())
+    try:
+        moment = datetime.fromisoformat(text)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        moment.astimezone(UTC)  # stored in UTC: it must have a UTC moment
+    except (ValueError, OverflowError):
+        raise ValueRefused(
+            "PropertyConstraintViolation", f"{value[:40]!r} is not a date-time between years 1 and 9999"
+        ) from None
+    return moment
+
+
+# A meter reading beyond 10^15 (in Wh: a thousand TWh) is no meter's; below it a double still counts units.
+MAX_READING = 1e15
+# Amounts are kept as NUMERIC(12, 4): below 10^8 in the currency's unit, to the ten-thousandth.
+MAX_AMOUNT = Decimal("99999999.9999")
+
+
+def reading(value: float, what: str) -> float:
+    """A finite reading within MAX_READING, as it is; ValueRefused (PropertyConstraintViolation) otherwise."""
+    if not math.isfinite(value) or abs(value) > MAX_READING:
+        raise ValueRefused("PropertyConstraintViolation", f"{what} {value!r} is not a reading a meter can give")
+    return value
+
+
+def money(value: Decimal, what: str) -> Decimal:
+    """A finite amount from 0 to MAX_AMOUNT, as it is; ValueRefused (PropertyConstraintViolation) otherwise."""
+    if not value.is_finite() or value < 0 or value > MAX_AMOUNT:
+        raise ValueRefused(
+            "PropertyConstraintViolation", f"{what} {value} is not an amount from 0 to {MAX_AMOUNT} that can be kept"
+        )
+    return value
 
 
 def format_time(moment: datetime) -> str:
