@@ -194,3 +194,28 @@ async def test_a_refused_value_keeps_the_connection(sqlite_server: Running) -> N
         reply = await answer(ws, "MeterValues", {"evseId": 1, "meterValue": meter_value(1, multiplier=99)}, "m")
         assert reply[2] == "PropertyConstraintViolation"
         await heartbeat_is_answered(ws)
+
+
+# -- text no column keeps ----------------------------------------------------------------------------------
+
+
+async def test_a_nul_in_any_string_is_refused_alike_on_every_database(server: Running) -> None:
+    async with server.connect("CP-NUL", "2.0.1") as ws:
+        dt = {"vendorId": "com.example\u0000", "data": {"nested": ["ok", "a\u0000b"]}}
+        reply = await answer(ws, "DataTransfer", dt)
+        assert reply[:3] == [4, "v-1", "PropertyConstraintViolation"], reply
+        auth = {"idToken": {"idToken": "04A2\u0000", "type": "ISO14443"}}
+        assert (await answer(ws, "Authorize", auth, "v-2"))[2] == "PropertyConstraintViolation"
+        await heartbeat_is_answered(ws)
+
+
+async def test_a_reported_setting_name_beyond_what_is_kept_is_refused(server: Running) -> None:
+    item = {
+        "component": {"name": "C" * 50, "instance": "I" * 50, "evse": {"id": 1}},
+        "variable": {"name": "V" * 50, "instance": "J" * 50},
+        "variableAttribute": [{"value": "1"}],
+    }
+    report = {"requestId": 1, "generatedAt": T, "seqNo": 0, "reportData": [item]}
+    async with server.connect("CP-LONGKEY", "2.0.1") as ws:
+        reply = await answer(ws, "NotifyReport", report)
+        assert reply[:3] == [4, "v-1", "PropertyConstraintViolation"], reply

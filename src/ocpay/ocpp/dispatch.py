@@ -11,7 +11,7 @@ from ocpay.gateway.framing import Call, Send, encode_error, encode_result, error
 from ocpay.gateway.server import StationConnection
 from ocpay.ocpp.followups import FollowUps
 from ocpay.ocpp.handlers._convert import custom_data
-from ocpay.ocpp.model import Observation, ValueRefused
+from ocpay.ocpp.model import Observation, ValueRefused, refuse_nul
 from ocpay.ocpp.ports import CallContext, Ports
 from ocpay.ocpp.routing import Router
 from ocpay.ocpp.schemas import SchemaSet, SchemaViolation
@@ -79,6 +79,7 @@ class Dispatcher:
             CALLS.labels(version, call.action, violation.code).inc()
             return encode_error(call.message_id, error_code_for(version, violation.code), violation.description)
         try:
+            refuse_nul(call.payload)
             context = CallContext(station.station_id, version, self.ports)
             reply = await handler(context, call.payload)
             payments = self.ports.payments

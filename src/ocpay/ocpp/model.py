@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+import orjson
+
 
 def now() -> datetime:
     """The current time, timezone-aware in UTC, as every stored time is."""
@@ -62,8 +64,41 @@ def parse_time(value: str | None) -> datetime | None:
 
 # A meter reading beyond 10^15 (in Wh: a thousand TWh) is no meter's; below it a double still counts units.
 MAX_READING = 1e15
+# A reported setting's name, `Component[instance][evse].Variable[instance]`, is kept in up to 200 characters.
+MAX_SETTING_KEY = 200
 # Amounts are kept as NUMERIC(12, 4): below 10^8 in the currency's unit, to the ten-thousandth.
 MAX_AMOUNT = Decimal("99999999.9999")
+
+
+def refuse_nul(payload: Any) -> None:
+    """ValueRefused (PropertyConstraintViolation) where any string of the payload holds U+0000.
+
+    JSON allows it and the schemas do not forbid it, but no text column keeps it (PostgreSQL refuses it):
+    refused alike on every database, before anything is stored. One serialisation finds the rare
+    candidate (a NUL, or text that spells `\\u0000`); only then are the strings themselves looked at.
+    """
+    try:
+        candidate = b"\\u0000" in orjson.dumps(payload)
+    except orjson.JSONEncodeError:  # nested deeper than orjson writes: look at the strings themselves
+        candidate = True
+    if candidate and _holds_nul(payload):
+        raise ValueRefused("PropertyConstraintViolation", "a string holds U+0000 (NUL), which no text field can keep")
+
+
+def _holds_nul(payload: Any) -> bool:
+    """Whether a string (key or value) anywhere in the payload holds U+0000; iterative: any depth."""
+    pending = [payload]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return True
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
 
 
 def reading(value: float, what: str) -> float:

@@ -6,12 +6,23 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import orjson
 import pytest
 
 from ocpay.ocpp.handlers._convert import MAX_MULTIPLIER, meter_samples
-from ocpay.ocpp.model import MAX_AMOUNT, MAX_READING, ValueRefused, money, parse_time, reading
+from ocpay.ocpp.model import (
+    MAX_AMOUNT,
+    MAX_READING,
+    MAX_SETTING_KEY,
+    ValueRefused,
+    money,
+    parse_time,
+    reading,
+    refuse_nul,
+)
 from ocpay.ocpp.schemas import INT32, SchemaViolation, bound_integers
-from tests.unit.ocpp.fakes import SCHEMAS, FakePayments, FakeSessions
+from ocpay.store.models import StationSetting
+from tests.unit.ocpp.fakes import SCHEMAS, FakePayments, FakeSessions, FakeStations
 from tests.unit.ocpp.test_dispatch import answer, dispatcher
 
 T = "2025-03-14T09:26:53Z"
@@ -163,3 +174,52 @@ async def test_a_payment_fact_refused_after_a_processed_standard_message_leaves_
 def test_offsets_are_kept_as_the_same_instant() -> None:
     moment = parse_time("2025-03-14T10:26:53+01:00")
     assert moment is not None and moment.utcoffset() == timedelta(hours=1)
+
+
+# -- text no column keeps ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"idTag": "A\x00B"},
+        {"data": [[{"k": "\x00"}]]},
+        {"data": {"\x00": 1}},
+        {"data": orjson.loads("[" * 900 + '"\\u0000"' + "]" * 900)},
+    ],
+)
+def test_a_nul_anywhere_in_a_payload_is_refused(payload: dict[str, Any]) -> None:
+    with pytest.raises(ValueRefused, match="NUL"):
+        refuse_nul(payload)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{"data": "a literal \\u0000 in text"}, {"n": 0, "none": None}, {"deep": orjson.loads("[" * 900 + "]" * 900)}],
+)
+def test_payloads_without_a_nul_pass(payload: dict[str, Any]) -> None:
+    refuse_nul(payload)
+
+
+async def test_the_dispatcher_refuses_a_nul_before_the_handler_runs() -> None:
+    sessions = FakeSessions()
+
+    frame = await answer(dispatcher(sessions=sessions), "1.6", "Authorize", {"idTag": "04A2\x00"})
+
+    assert frame[:3] == [4, "m-1", "PropertyConstraintViolation"]
+    assert not [c for c in sessions.calls if c[0] == "authorize"]
+
+
+async def test_a_reported_setting_name_longer_than_its_column_is_refused() -> None:
+    stations = FakeStations()
+    item = {
+        "component": {"name": "C" * 50, "instance": "I" * 50, "evse": {"id": 1}},
+        "variable": {"name": "V" * 50, "instance": "J" * 50},
+        "variableAttribute": [{"value": "1"}],
+    }
+    payload = {"requestId": 1, "generatedAt": T, "seqNo": 0, "reportData": [item]}
+
+    frame = await answer(dispatcher(stations=stations), "2.0.1", "NotifyReport", payload)
+
+    assert frame[:3] == [4, "m-1", "PropertyConstraintViolation"]
+    assert StationSetting.__table__.c.key.type.length == MAX_SETTING_KEY  # type: ignore[attr-defined]
