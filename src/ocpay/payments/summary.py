@@ -5,7 +5,7 @@ The SQL twin of `summarise` is UPDATE_SESSION_PAYMENT (store/statements.py): bot
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, Overflow
 from typing import Any
 
 from ocpay.ocpp.model import money
@@ -77,6 +77,8 @@ def received_amount(value: Any, scale: float, what: str) -> Decimal | None:
         scaled = Decimal(str(value)) * Decimal(str(scale))
     except (InvalidOperation, ValueError):
         return None
+    except Overflow:  # beyond even Decimal's exponent: no amount at all
+        return money(Decimal("Infinity"), what)
     return money(scaled, what).quantize(Decimal("0.0001"))
 
 

@@ -21,6 +21,7 @@ from ocpay.ocpp.model import (
     refuse_nul,
 )
 from ocpay.ocpp.schemas import INT32, SchemaViolation, bound_integers
+from ocpay.payments.summary import received_amount
 from ocpay.store.models import StationSetting
 from tests.unit.ocpp.fakes import SCHEMAS, FakePayments, FakeSessions, FakeStations
 from tests.unit.ocpp.test_dispatch import answer, dispatcher
@@ -106,6 +107,21 @@ def test_amounts_no_payment_can_have_are_refused(value: str) -> None:
 @pytest.mark.parametrize("value", ["0", "23.45", str(MAX_AMOUNT)])
 def test_amounts_that_can_be_kept_pass_as_they_are(value: str) -> None:
     assert money(Decimal(value), "amount") == Decimal(value)
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-1", "1e8", "1e999999999", -0.5, 1e308])
+def test_a_received_payment_amount_no_payment_can_have_is_refused_before_it_is_stored(value: Any) -> None:
+    with pytest.raises(ValueRefused):
+        received_amount(value, 1.0, "settlementAmount")
+
+
+@pytest.mark.parametrize(
+    ("value", "scale", "expected"), [(1234, 0.01, "12.3400"), ("abc", 1.0, None), (None, 1.0, None)]
+)
+def test_a_received_amount_is_scaled_or_none_where_it_is_no_number(
+    value: Any, scale: float, expected: str | None
+) -> None:
+    assert received_amount(value, scale, "amount") == (None if expected is None else Decimal(expected))
 
 
 # -- integers ---------------------------------------------------------------------------------------------
