@@ -113,6 +113,7 @@ class Dispatcher:
             return
         try:
             self.schemas.validate(station.version, message.action, message.payload)
+            refuse_nul(message.payload)
             await handler(CallContext(station.station_id, station.version, self.ports), message.payload)
         except Exception as exc:
             log.info("station %s: SEND %s dropped: %s", station.station_id, message.action, exc)

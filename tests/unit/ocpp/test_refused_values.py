@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import pytest
 
+from ocpay.gateway.framing import Send
+from ocpay.gateway.server import StationConnection
 from ocpay.ocpp.handlers._convert import MAX_MULTIPLIER, meter_samples
 from ocpay.ocpp.model import (
     MAX_AMOUNT,
@@ -24,7 +26,7 @@ from ocpay.ocpp.schemas import INT32, SchemaViolation, bound_integers
 from ocpay.payments.summary import received_amount
 from ocpay.store.models import StationSetting
 from tests.unit.ocpp.fakes import SCHEMAS, FakePayments, FakeSessions, FakeStations
-from tests.unit.ocpp.test_dispatch import answer, dispatcher
+from tests.unit.ocpp.test_dispatch import Connection, answer, dispatcher
 
 T = "2025-03-14T09:26:53Z"
 
@@ -239,3 +241,14 @@ async def test_a_reported_setting_name_longer_than_its_column_is_refused() -> No
 
     assert frame[:3] == [4, "m-1", "PropertyConstraintViolation"]
     assert StationSetting.__table__.c.key.type.length == MAX_SETTING_KEY  # type: ignore[attr-defined]
+
+
+async def test_a_send_with_a_nul_is_dropped_before_its_handler() -> None:
+    stations = FakeStations()
+    notice = {"status": "Uploaded", "requestId": 3, "statusInfo": {"reasonCode": "a\x00b"}}
+
+    await dispatcher(stations).send(
+        cast(StationConnection, Connection(version="2.1")), Send("s-1", "LogStatusNotification", notice)
+    )
+
+    assert stations.calls == []
