@@ -46,7 +46,7 @@ def parse_time(value: str | None) -> datetime | None:
 
     RFC 3339 spellings Python does not read are accepted: a lowercase `t`/`z`, and a leap second
     (`23:59:60`, read as 23:59:59). A time no calendar holds (year 0000, a moment that leaves years
-    1-9999 in UTC) raises ValueRefused (FormatViolation).
+    1-9999 in UTC) raises ValueRefused (PropertyConstraintViolation).
     """
     if value is None:
         return None

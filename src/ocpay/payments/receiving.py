@@ -117,8 +117,8 @@ class Receiver:
             if fields.get(name) is None:
                 fields[name] = value
         kind = message.event or message.event_by_status.get(str(fields.get("status")))
-        money = received_amount(fields.get("amount"), message.amount_scale, f"{message.name} amount")
-        received = Received(fields=fields, kind=kind, amount=money)
+        amount = received_amount(fields.get("amount"), message.amount_scale, f"{message.name} amount")
+        received = Received(fields=fields, kind=kind, amount=amount)
         if fields.get("reference") is not None:
             received.reference_hash = self.references(str(fields["reference"]))
         if message.issues_token:
