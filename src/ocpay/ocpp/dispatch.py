@@ -11,7 +11,7 @@ from ocpay.gateway.framing import Call, Send, encode_error, encode_result, error
 from ocpay.gateway.server import StationConnection
 from ocpay.ocpp.followups import FollowUps
 from ocpay.ocpp.handlers._convert import custom_data
-from ocpay.ocpp.model import Observation
+from ocpay.ocpp.model import Observation, ValueRefused, refuse_nul
 from ocpay.ocpp.ports import CallContext, Ports
 from ocpay.ocpp.routing import Router
 from ocpay.ocpp.schemas import SchemaSet, SchemaViolation
@@ -79,13 +79,20 @@ class Dispatcher:
             CALLS.labels(version, call.action, violation.code).inc()
             return encode_error(call.message_id, error_code_for(version, violation.code), violation.description)
         try:
+            refuse_nul(call.payload)
             context = CallContext(station.station_id, version, self.ports)
             reply = await handler(context, call.payload)
             payments = self.ports.payments
             if payments is not None and payments.observes(station.station_id, call.action):
-                reply = await payments.after(_observation(context, call), reply)
+                try:
+                    reply = await payments.after(_observation(context, call), reply)
+                except ValueRefused as refused:  # the standard message is processed: answer it, don't make it resent
+                    log.warning("station %s: payment data refused: %s", station.station_id, refused.description)
             if self.validate_replies:
                 self.schemas.validate(version, call.action, reply, response=True)
+        except ValueRefused as refused:  # schema-valid, but a value we cannot mean or keep: say which
+            CALLS.labels(version, call.action, refused.code).inc()
+            return encode_error(call.message_id, error_code_for(version, refused.code), refused.description)
         except Exception as exc:  # our fault, including an answer of ours that breaks the schema
             log.error("station %s: %s failed: %s", station.station_id, call.action, type(exc).__name__, exc_info=exc)
             CALLS.labels(version, call.action, "InternalError").inc()
@@ -106,6 +113,7 @@ class Dispatcher:
             return
         try:
             self.schemas.validate(station.version, message.action, message.payload)
+            refuse_nul(message.payload)
             await handler(CallContext(station.station_id, station.version, self.ports), message.payload)
         except Exception as exc:
             log.info("station %s: SEND %s dropped: %s", station.station_id, message.action, exc)

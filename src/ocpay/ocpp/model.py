@@ -8,11 +8,15 @@ the call as sent for that use only.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
+
+import orjson
 
 
 def now() -> datetime:
@@ -20,12 +24,97 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+class ValueRefused(ValueError):
+    """A schema-valid value the CSMS cannot mean or keep; the dispatcher answers it as this CALLERROR.
+
+    `code` is the OCPP error code in its 2.x spelling (FormatViolation, PropertyConstraintViolation);
+    `description` says which value and why, in words a station's log can show. A plain exception (see
+    SchemaViolation): a slotted dataclass exception breaks context managers that re-raise it.
+    """
+
+    def __init__(self, code: str, description: str) -> None:
+        super().__init__(code, description)
+        self.code = code
+        self.description = description
+
+
+_LEAP_SECOND = re.compile(r"(T\d\d:\d\d:)60")
+
+
 def parse_time(value: str | None) -> datetime | None:
-    """An OCPP date-time as an aware datetime (no offset means UTC); None stays None; raises ValueError if bad."""
+    """An OCPP date-time as an aware datetime (no offset means UTC); None stays None.
+
+    RFC 3339 spellings Python does not read are accepted: a lowercase `t`/`z`, and a leap second
+    (`23:59:60`, read as 23:59:59). A time no calendar holds (year 0000, a moment that leaves years
+    1-9999 in UTC) raises ValueRefused (PropertyConstraintViolation).
+    """
     if value is None:
         return None
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    text = _LEAP_SECOND.sub(r"\g<1>59", value.upper())
+    try:
+        moment = datetime.fromisoformat(text)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        moment.astimezone(UTC)  # stored in UTC: it must have a UTC moment
+    except (ValueError, OverflowError):
+        raise ValueRefused(
+            "PropertyConstraintViolation", f"{value[:40]!r} is not a date-time between years 1 and 9999"
+        ) from None
+    return moment
+
+
+# A meter reading beyond 10^15 (in Wh: a thousand TWh) is no meter's; below it a double still counts units.
+MAX_READING = 1e15
+# A reported setting's name, `Component[instance][evse].Variable[instance]`, is kept in up to 200 characters.
+MAX_SETTING_KEY = 200
+# Amounts are kept as NUMERIC(12, 4): below 10^8 in the currency's unit, to the ten-thousandth.
+MAX_AMOUNT = Decimal("99999999.9999")
+
+
+def refuse_nul(payload: Any) -> None:
+    """ValueRefused (PropertyConstraintViolation) where any string of the payload holds U+0000.
+
+    JSON allows it and the schemas do not forbid it, but no text column keeps it (PostgreSQL refuses it):
+    refused alike on every database, before anything is stored. One serialisation finds the rare
+    candidate (a NUL, or text that spells `\\u0000`); only then are the strings themselves looked at.
+    """
+    try:
+        candidate = b"\\u0000" in orjson.dumps(payload)
+    except orjson.JSONEncodeError:  # nested deeper than orjson writes: look at the strings themselves
+        candidate = True
+    if candidate and _holds_nul(payload):
+        raise ValueRefused("PropertyConstraintViolation", "a string holds U+0000 (NUL), which no text field can keep")
+
+
+def _holds_nul(payload: Any) -> bool:
+    """Whether a string (key or value) anywhere in the payload holds U+0000; iterative: any depth."""
+    pending = [payload]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return True
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
+
+
+def reading(value: float, what: str) -> float:
+    """A finite reading within MAX_READING, as it is; ValueRefused (PropertyConstraintViolation) otherwise."""
+    if not math.isfinite(value) or abs(value) > MAX_READING:
+        raise ValueRefused("PropertyConstraintViolation", f"{what} {value!r} is not a reading a meter can give")
+    return value
+
+
+def money(value: Decimal, what: str) -> Decimal:
+    """A finite amount from 0 to MAX_AMOUNT, as it is; ValueRefused (PropertyConstraintViolation) otherwise."""
+    if not value.is_finite() or value < 0 or value > MAX_AMOUNT:
+        raise ValueRefused(
+            "PropertyConstraintViolation", f"{what} {value} is not an amount from 0 to {MAX_AMOUNT} that can be kept"
+        )
+    return value
 
 
 def format_time(moment: datetime) -> str:

@@ -52,6 +52,25 @@ class SchemaViolation(Exception):
 
 Validator = Callable[[Any], Any]
 
+# OCPP's primitive `integer` is 32 bits (31 of them resolution, one the sign), in 1.6 and 2.x alike; the
+# official schemas leave it unbounded, so a larger one would reach the database. Bounded here, it is
+# refused by the schema check (PropertyConstraintViolation) like any other out-of-range value.
+INT32 = (-(2**31), 2**31 - 1)
+
+
+def bound_integers(schema: Any) -> None:
+    """Give every `integer` of a schema the 32-bit range OCPP defines, where it names no narrower bound."""
+    if isinstance(schema, dict):
+        kind = schema.get("type")
+        if kind == "integer" or (isinstance(kind, list) and "integer" in kind):
+            schema.setdefault("minimum", INT32[0])
+            schema.setdefault("maximum", INT32[1])
+        for value in schema.values():
+            bound_integers(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            bound_integers(item)
+
 
 def schema_dir(version: str) -> Path:
     """The directory of the version's official JSON schemas (shipped by the `ocpp` package)."""
@@ -91,6 +110,7 @@ class SchemaSet:
             path = schema_dir(version) / f"{_file_stem(version, action, response)}.json"
             schema = json.loads(path.read_text(encoding="utf-8"))
             schema.pop("$id", None)  # urn: ids confuse reference resolution; refs are all local
+            bound_integers(schema)
             validator = fastjsonschema.compile(schema, use_formats=True)
             self._validators[key] = validator
         return validator

@@ -13,11 +13,11 @@ import fastjsonschema
 from ocpay.charging.stations import Stations
 from ocpay.integrations.dialects import Dialect, Message
 from ocpay.integrations.paths import drop_paths, get_path
-from ocpay.ocpp.model import StationNotice, now, parse_time
+from ocpay.ocpp.model import StationNotice, ValueRefused, now, parse_time
 from ocpay.payments.events import Received, Recorder
 from ocpay.payments.issued_tokens import IssuedTokens
 from ocpay.payments.redaction import ReferenceHasher, mask
-from ocpay.payments.summary import amount
+from ocpay.payments.summary import received_amount
 from ocpay.payments.triggers import Triggers
 from ocpay.store.db import Database
 from ocpay.store.models import ChargingSession
@@ -66,7 +66,11 @@ class Receiver:
                 reason = f"data breaks the dialect's schema: {exc.message}"
                 await self.problem(station_id, dialect, message, reason, data)
                 return None
-        received = self._read(station_id, dialect, message, params, data, carrier or {})
+        try:
+            received = self._read(station_id, dialect, message, params, data, carrier or {})
+        except ValueRefused as refused:  # an amount no payment can have: recorded as the dialect's problem, not kept
+            await self.problem(station_id, dialect, message, refused.description, data)
+            raise
         if received.kind is not None:
             await self.recorder.record(station_id, dialect, message, received)
         if message.triggers or message.kind == "ocpp_action":  # their answers and follow-ups need the session
@@ -113,7 +117,8 @@ class Receiver:
             if fields.get(name) is None:
                 fields[name] = value
         kind = message.event or message.event_by_status.get(str(fields.get("status")))
-        received = Received(fields=fields, kind=kind, amount=amount(fields.get("amount"), message.amount_scale))
+        amount = received_amount(fields.get("amount"), message.amount_scale, f"{message.name} amount")
+        received = Received(fields=fields, kind=kind, amount=amount)
         if fields.get("reference") is not None:
             received.reference_hash = self.references(str(fields["reference"]))
         if message.issues_token:

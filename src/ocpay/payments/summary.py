@@ -5,9 +5,10 @@ The SQL twin of `summarise` is UPDATE_SESSION_PAYMENT (store/statements.py): bot
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, Overflow
 from typing import Any
 
+from ocpay.ocpp.model import money
 from ocpay.store.models import ChargingSession
 
 # Showing a price says nothing about who pays: RFID sessions see prices too.
@@ -62,6 +63,23 @@ def amount(value: Any, scale: float) -> Decimal | None:
         return (Decimal(str(value)) * Decimal(str(scale))).quantize(Decimal("0.0001"))
     except (InvalidOperation, ValueError):
         return None
+
+
+def received_amount(value: Any, scale: float, what: str) -> Decimal | None:
+    """A station's amount as `amount` reads it; ValueRefused where it is a number no payment can have.
+
+    Not finite (NaN, Infinity), negative, or beyond what is kept (ocpp.model.MAX_AMOUNT): refused,
+    never stored. Text that is no number stays None, as in `amount`.
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        scaled = Decimal(str(value)) * Decimal(str(scale))
+    except (InvalidOperation, ValueError):
+        return None
+    except Overflow:  # beyond even Decimal's exponent: no amount at all
+        return money(Decimal("Infinity"), what)
+    return money(scaled, what).quantize(Decimal("0.0001"))
 
 
 def text(value: Any, limit: int) -> str | None:

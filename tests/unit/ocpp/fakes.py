@@ -156,8 +156,12 @@ class FakePayments(_Recorder):
     def observes(self, station_id: str, action: str) -> bool:
         return action in self.observed
 
+    refused: Exception | None = None  # raised by `after` (a payment fact it refuses), when set
+
     async def after(self, observation: Observation, answer: dict[str, Any]) -> dict[str, Any]:
         self._record("after", observation, answer)
+        if self.refused is not None:
+            raise self.refused
         return {**answer, **self.amendment}
 
     def answered_actions(self) -> Collection[str]:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from ocpay.ocpp.model import Authorization, CustomData, IdToken, MeterSample, format_time, parse_time
+from ocpay.ocpp.model import (
+    Authorization,
+    CustomData,
+    IdToken,
+    MeterSample,
+    ValueRefused,
+    format_time,
+    parse_time,
+    reading,
+)
 
 
 def id_token_v2(data: dict[str, Any]) -> IdToken:
@@ -34,13 +43,22 @@ def id_token_info(auth: Authorization) -> dict[str, Any]:
     return info
 
 
+# OCPP 2.x UnitOfMeasureType.multiplier is a power of ten; the SI prefixes span yocto (-24) to yotta (24).
+MAX_MULTIPLIER = 24
+
+
 def meter_samples(meter_values: list[dict[str, Any]], version: str) -> tuple[MeterSample, ...]:
-    """The numeric samples of MeterValue objects (1.6 strings parsed, 2.x multipliers applied)."""
+    """The numeric samples of MeterValue objects (1.6 strings parsed, 2.x multipliers applied).
+
+    ValueRefused (PropertyConstraintViolation) for a value no meter can mean: not finite, a multiplier
+    beyond the SI prefixes, a reading beyond MAX_READING. Never computes 10 ** multiplier unbounded.
+    """
     samples = []
     for mv in meter_values:
         moment = parse_time(mv["timestamp"])
         assert moment is not None
         for sv in mv["sampledValue"]:
+            measurand = sv.get("measurand", "Energy.Active.Import.Register")
             if version == "1.6":
                 try:
                     value = float(sv["value"])  # 1.6 values are strings
@@ -48,15 +66,14 @@ def meter_samples(meter_values: list[dict[str, Any]], version: str) -> tuple[Met
                     continue  # SignedData and other non-numeric formats carry no reading we use
                 unit = sv.get("unit")
             else:
-                value = float(sv["value"])
                 unit_of_measure = sv.get("unitOfMeasure") or {}
                 unit = unit_of_measure.get("unit", "Wh")
-                value *= 10 ** unit_of_measure.get("multiplier", 0)
+                value = float(sv["value"]) * 10.0 ** _multiplier(unit_of_measure.get("multiplier", 0))
             samples.append(
                 MeterSample(
                     timestamp=moment,
-                    measurand=sv.get("measurand", "Energy.Active.Import.Register"),
-                    value=value,
+                    measurand=measurand,
+                    value=reading(value, measurand),
                     unit=unit,
                     phase=sv.get("phase"),
                     location=sv.get("location"),
@@ -64,6 +81,16 @@ def meter_samples(meter_values: list[dict[str, Any]], version: str) -> tuple[Met
                 )
             )
     return tuple(samples)
+
+
+def _multiplier(value: int) -> int:
+    """A unitOfMeasure multiplier within the SI prefixes; ValueRefused otherwise."""
+    if not -MAX_MULTIPLIER <= value <= MAX_MULTIPLIER:
+        raise ValueRefused(
+            "PropertyConstraintViolation",
+            f"unitOfMeasure.multiplier {value} is outside -{MAX_MULTIPLIER}..{MAX_MULTIPLIER} (the SI prefixes)",
+        )
+    return int(value)
 
 
 def custom_data(payload: dict[str, Any]) -> CustomData | None:

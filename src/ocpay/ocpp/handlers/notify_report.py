@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ocpay.ocpp.model import ReportedVariable
+from ocpay.ocpp.model import MAX_SETTING_KEY, ReportedVariable, ValueRefused
 from ocpay.ocpp.ports import CallContext
 
 
@@ -26,6 +26,8 @@ async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
     variables = []
     for item in payload.get("reportData") or ():
         key = variable_key(item["component"], item["variable"])
+        if len(key) > MAX_SETTING_KEY:  # each part at its schema maximum: longer than any real station's name
+            raise ValueRefused("PropertyConstraintViolation", f"{key[:60]}... is over {MAX_SETTING_KEY} characters")
         for attribute in item["variableAttribute"]:
             if attribute.get("type", "Actual") != "Actual":
                 continue

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from ocpay.ocpp.handlers._convert import id_token_info, id_token_v2, meter_samples
-from ocpay.ocpp.model import TransactionEvent, parse_time
+from ocpay.ocpp.model import TransactionEvent, money, parse_time
 from ocpay.ocpp.ports import CallContext
 
 
@@ -30,7 +30,7 @@ async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
         stopped_reason=info.get("stoppedReason"),
         offline=payload.get("offline", False),
         remote_start_id=info.get("remoteStartId"),
-        max_cost=Decimal(str(limit["maxCost"])) if "maxCost" in limit else None,
+        max_cost=money(Decimal(str(limit["maxCost"])), "transactionLimit.maxCost") if "maxCost" in limit else None,
         samples=meter_samples(payload.get("meterValue") or [], ctx.version),
     )
     reply = await ctx.ports.sessions.transaction_event(ctx.station_id, ctx.version, event)
