@@ -4,10 +4,7 @@ Each server runs in its own process; the load generator (`ocpay bench`) runs in 
 two cores are shared by server and generator, as the targets in design.md assume. Prints calls/s,
 latency percentiles and the ratios, then ocpay's p99 at half its sustained rate.
 
-Usage: .venv/bin/python benchmarks/compare.py [--stations 50] [--calls 300] [--baseline CHECKOUT]
-
-`--baseline` adds the `ocpay` of another checkout (with its own `.venv`, e.g. a `git worktree` of an
-earlier commit) to the same run, loaded right after this one: a change measured against what it changed.
+Usage: .venv/bin/python benchmarks/compare.py [--stations 50] [--calls 300]
 """
 
 from __future__ import annotations
@@ -60,14 +57,10 @@ def bench(port: int, stations: int, calls: int, extra: list[str] | None = None) 
     return dict(json.loads(lines[-1]))
 
 
-def serve(kind: str, port: int, workdir: Path, baseline: Path | None = None) -> subprocess.Popen[bytes]:
-    """`echo` and `ocpay` run on uvloop; `ocpp` as the package's documentation writes it, and `ocpp+uvloop`.
-
-    `ocpay@baseline` is the `ocpay` installed in the baseline checkout's own `.venv`.
-    """
-    if kind.startswith("ocpay"):
-        program = baseline / ".venv" / "bin" / "ocpay" if kind == "ocpay@baseline" and baseline else BIN / "ocpay"
-        command = [str(program), "serve", "--host", "127.0.0.1", "--ocpp-port", str(port),
+def serve(kind: str, port: int, workdir: Path) -> subprocess.Popen[bytes]:
+    """`echo` and `ocpay` run on uvloop; `ocpp` as the package's documentation writes it, and `ocpp+uvloop`."""
+    if kind == "ocpay":
+        command = [str(BIN / "ocpay"), "serve", "--host", "127.0.0.1", "--ocpp-port", str(port),
                    "--http-port", str(free_port()), "--db", f"sqlite:///{workdir / 'bench.sqlite'}",
                    "--open-registration"]  # fmt: skip
         env = {**os.environ, "OCPAY_LOG_LEVEL": "WARNING", "OCPAY_PING_INTERVAL": "0"}
@@ -92,16 +85,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--stations", type=int, default=50)
     parser.add_argument("--calls", type=int, default=300)
-    parser.add_argument("--baseline", type=Path, help="another checkout whose ocpay joins the run (its own .venv)")
     args = parser.parse_args()
-    kinds = ["echo", "ocpp", "ocpp+uvloop", "ocpay"] + (["ocpay@baseline"] if args.baseline else [])
     results: dict[str, dict[str, object]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for kind in kinds:
+        for kind in ("echo", "ocpp", "ocpp+uvloop", "ocpay"):
             port = free_port()
-            workdir = Path(tmp) / kind
-            workdir.mkdir()
-            process = serve(kind, port, workdir, args.baseline)
+            process = serve(kind, port, Path(tmp))
             try:
                 bench(port, 10, 20)  # warm up: connections, schemas, caches
                 results[kind] = bench(port, args.stations, args.calls)
@@ -126,8 +115,6 @@ def main() -> None:
     print(f"ocpay / plain ocpp server on uvloop: {on_uvloop:.2f}x")
     print(f"ocpay / echo server:       {ocpay / float(results['echo']['calls_per_second']):.2f}x (target >= 0.5x)")  # type: ignore[arg-type]
     print(f"ocpay p99 at half rate:    {results['ocpay at half rate']['p99_ms']} ms (target < 20 ms)")
-    if "ocpay@baseline" in results:
-        print(f"ocpay / ocpay@baseline:    {ocpay / float(results['ocpay@baseline']['calls_per_second']):.2f}x")  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":
