@@ -6,8 +6,9 @@ from typing import Literal
 
 import pytest
 
+from ocpay.gateway.framing import MAX_DEPTH
 from ocpay.ocpp.handlers import data_transfer
-from ocpay.ocpp.model import CustomMessage, CustomReply
+from ocpay.ocpp.model import CustomMessage, CustomReply, ValueRefused
 from tests.unit.ocpp.fakes import STATION, FakeCustom, ask, context
 
 
@@ -112,3 +113,15 @@ def test_decode_leaves_a_2x_string_as_a_string() -> None:
 @pytest.mark.parametrize(("version", "data", "sent"), [("1.6", [1, 2], "[1,2]"), ("2.1", [1, 2], [1, 2])])
 def test_encode_data_serialises_only_for_16(version: str, data: object, sent: object) -> None:
     assert data_transfer.encode_data(version, data) == sent
+
+
+async def test_a_16_string_that_holds_json_deeper_than_a_frame_may_nest_is_refused() -> None:
+    custom = FakeCustom()
+    deep = "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)
+    payload = {"vendorId": "com.example", "messageId": "Deep", "data": deep}
+
+    with pytest.raises(ValueRefused) as refused:
+        await data_transfer.handle(context("1.6", custom=custom), payload)
+
+    assert refused.value.code == "FormatViolation"
+    assert custom.calls == []  # never stored in the unrecognised inbox

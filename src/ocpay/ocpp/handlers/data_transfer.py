@@ -6,7 +6,8 @@ from typing import Any
 
 import orjson
 
-from ocpay.ocpp.model import CustomMessage
+from ocpay.gateway.framing import MAX_DEPTH, deeper_than
+from ocpay.ocpp.model import CustomMessage, ValueRefused
 from ocpay.ocpp.ports import CallContext
 
 
@@ -16,9 +17,12 @@ def decode(version: str, payload: dict[str, Any]) -> CustomMessage:
     data = payload.get("data")
     if version == "1.6" and isinstance(data, str):
         try:
-            return CustomMessage(vendor_id, message_id, orjson.loads(data), raw_data=data)
+            parsed = orjson.loads(data)
         except orjson.JSONDecodeError:
             return CustomMessage(vendor_id, message_id, data, raw_data=data, data_is_json=False)
+        if deeper_than(parsed, MAX_DEPTH):  # the frame's own bound, for JSON carried inside a string
+            raise ValueRefused("FormatViolation", f"data nests deeper than {MAX_DEPTH} levels")
+        return CustomMessage(vendor_id, message_id, parsed, raw_data=data)
     return CustomMessage(vendor_id, message_id, data)
 
 
