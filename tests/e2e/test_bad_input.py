@@ -143,6 +143,32 @@ async def test_21_callresulterror_is_not_answered(sqlite_server: Running) -> Non
         await heartbeat_is_answered(ws)
 
 
+async def test_201_answers_the_21_only_message_types_as_unknown_types(sqlite_server: Running) -> None:
+    async with sqlite_server.connect("CP-SEND-201", "2.0.1") as ws:
+        reply = await raw_call(ws, [6, "send-1", "Heartbeat", {}])
+        assert reply[:3] == [4, "send-1", "MessageTypeNotSupported"]
+        reply = await raw_call(ws, [5, "cre-1", "FormatViolation", "your answer was broken", {}])
+        assert reply[:3] == [4, "cre-1", "MessageTypeNotSupported"]
+        await heartbeat_is_answered(ws)
+
+
+async def test_16_drops_the_21_only_message_types(sqlite_server: Running) -> None:
+    async with sqlite_server.connect("CP-SEND-16", "1.6") as ws:
+        await ws.send(json.dumps([6, "send-1", "Heartbeat", {}]))
+        await ws.send(json.dumps([5, "cre-1", "FormatViolation", "your answer was broken", {}]))
+        await heartbeat_is_answered(ws)  # the first answer is the Heartbeat's
+
+
+@pytest.mark.parametrize("version", ["1.6", "2.0.1", "2.1"])
+async def test_a_call_resent_with_the_same_id_is_answered_once(sqlite_server: Running, version: str) -> None:
+    async with sqlite_server.connect(f"CP-TWICE-{version}", version) as ws:
+        frame = json.dumps([2, "same-1", "Heartbeat", {}])
+        await ws.send(frame)
+        await ws.send(frame)  # before the first answer has been read
+        assert json.loads(await ws.recv())[:2] == [3, "same-1"]
+        await heartbeat_is_answered(ws, "hb-after")  # the next answer is this one's: the repeat got none
+
+
 # -- frame size ----------------------------------------------------------------------------------------
 
 

@@ -59,6 +59,14 @@ class Send:
 
 Message = Call | CallResult | CallError | CallResultError | Send
 
+# Which message types each version speaks: CALLRESULTERROR and SEND came with OCPP 2.1. A type a
+# version does not have is answered as that version answers any unknown type (`frame_error_reply`).
+MESSAGE_TYPES: dict[str, frozenset[MessageType]] = {
+    "1.6": frozenset({MessageType.CALL, MessageType.CALLRESULT, MessageType.CALLERROR}),
+    "2.0.1": frozenset({MessageType.CALL, MessageType.CALLRESULT, MessageType.CALLERROR}),
+    "2.1": frozenset(MessageType),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class FrameError:
@@ -109,8 +117,11 @@ def frame_error_reply(version: str, error: FrameError) -> str | None:
 MAX_DEPTH = 64
 
 
-def parse_frame(raw: str | bytes) -> Message | FrameError:
-    """Parse one text frame. Never raises: a broken frame becomes a FrameError."""
+def parse_frame(raw: str | bytes, version: str = "2.1") -> Message | FrameError:
+    """Parse one text frame of a connection speaking `version`. Never raises: a broken frame becomes a FrameError.
+
+    A message type that `version` does not have (see `MESSAGE_TYPES`) is a MessageTypeNotSupported FrameError.
+    """
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -129,9 +140,8 @@ def parse_frame(raw: str | bytes) -> Message | FrameError:
         return FrameError(None, "RpcFrameworkError", "messageId is not a string of 1 to 36 characters")
     if not isinstance(type_id, int) or isinstance(type_id, bool):
         return FrameError(message_id, "RpcFrameworkError", "messageTypeId is not an integer")
-    try:
-        kind = MessageType(type_id)
-    except ValueError:
+    kind = _KINDS.get(type_id)
+    if kind is None or kind not in MESSAGE_TYPES.get(version, MESSAGE_TYPES["2.1"]):
         return FrameError(message_id, "MessageTypeNotSupported", f"messageTypeId {type_id} is not supported")
     if kind in (MessageType.CALL, MessageType.SEND):
         if len(data) != 4 or not isinstance(data[2], str):
@@ -149,6 +159,9 @@ def parse_frame(raw: str | bytes) -> Message | FrameError:
     details = data[4] if isinstance(data[4], dict) else {}
     err_cls = CallError if kind is MessageType.CALLERROR else CallResultError
     return err_cls(message_id, data[2], data[3], details)
+
+
+_KINDS = {int(kind): kind for kind in MessageType}
 
 
 def _readable_id(data: Any) -> str | None:

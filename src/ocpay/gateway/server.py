@@ -11,6 +11,7 @@ import binascii
 import logging
 import ssl
 import uuid
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -31,6 +32,7 @@ log = logging.getLogger("ocpay.gateway")
 
 SUBPROTOCOLS = {"ocpp1.6": "1.6", "ocpp2.0.1": "2.0.1", "ocpp2.1": "2.1"}
 PATH_PREFIX = "/ocpp/"
+RECENT_CALL_IDS = 16  # a station's last CALL ids, per connection, to answer a resent CALL once
 
 CONNECTED = Gauge("ocpay_stations_connected", "Stations connected to this process")
 FRAMES = Counter("ocpay_frames_total", "OCPP-J frames received", ["version", "kind"])
@@ -105,6 +107,18 @@ class StationConnection:
         self.send_timeout = send_timeout
         self._call_lock = asyncio.Lock()
         self._pending: tuple[str, asyncio.Future[dict[str, Any]]] | None = None
+        self._recent_call_ids: deque[str] = deque(maxlen=RECENT_CALL_IDS)
+
+    def first_time(self, message_id: str) -> bool:
+        """Whether a station's CALL id is new on this connection; remembers it.
+
+        OCPP-J never reuses a CALL id on a connection, so a repeat is the same CALL sent again (a station
+        that resends before our answer arrives): it was answered once and is not processed or answered again.
+        """
+        if message_id in self._recent_call_ids:
+            return False
+        self._recent_call_ids.append(message_id)
+        return True
 
     async def send_text(self, text: str) -> None:
         """Send a frame; a station that has not read what we sent within `send_timeout` is dropped."""
@@ -282,9 +296,12 @@ class Gateway:
                 wait = bucket.take()
                 if wait > 0:  # faster than allowed: this frame waits, and the socket is not read meanwhile
                     await self._slow_down(connection, wait)
-                message = framing.parse_frame(raw)
+                message = framing.parse_frame(raw, version)
                 if isinstance(message, Call):
                     FRAMES.labels(version, "call").inc()
+                    if not connection.first_time(message.message_id):
+                        self._note(connection, "repeated id", "repeated CALL id %s; answered once", message.message_id)
+                        continue
                     await connection.send_text(await self.handler.call(connection, message))
                     self.handler.after_reply(connection)
                 elif isinstance(message, CallResult | CallError):
@@ -293,8 +310,7 @@ class Gateway:
                         self._note(connection, "unknown answer", "answered unknown call %s", message.message_id)
                 elif isinstance(message, Send):
                     FRAMES.labels(version, "send").inc()
-                    if version == "2.1":
-                        await self.handler.send(connection, message)
+                    await self.handler.send(connection, message)
                 elif isinstance(message, CallResultError):
                     FRAMES.labels(version, "resulterror").inc()
                     self._note(

@@ -108,6 +108,18 @@ def test_an_unknown_message_type_is_not_supported() -> None:
     assert (error.message_id, error.code) == ("m-9", "MessageTypeNotSupported")
 
 
+@pytest.mark.parametrize("version", ["1.6", "2.0.1"])
+@pytest.mark.parametrize("frame", ['[5, "r-1", "FormatViolation", "broken", {}]', '[6, "s-1", "Heartbeat", {}]'])
+def test_the_21_only_message_types_are_unknown_types_before_21(version: str, frame: str) -> None:
+    error = parse_frame(frame, version)
+    assert isinstance(error, FrameError) and error.code == "MessageTypeNotSupported"
+
+
+def test_the_21_only_message_types_parse_on_21() -> None:
+    assert isinstance(parse_frame('[6, "s-1", "Heartbeat", {}]', "2.1"), Send)
+    assert isinstance(parse_frame('[5, "r-1", "FormatViolation", "broken", {}]', "2.1"), CallResultError)
+
+
 @pytest.mark.parametrize("type_id", ['"2"', "true", "2.5"])
 def test_a_message_type_that_is_not_an_integer_is_an_rpc_framework_error(type_id: str) -> None:
     error = parse_frame(f'[{type_id}, "m-1", "Heartbeat", {{}}]')
