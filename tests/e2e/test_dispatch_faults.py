@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from ocpp.v16 import call as call16
 from sqlalchemy import func, select
 
@@ -42,7 +43,9 @@ setup_guide: "# Test"
 """
 
 
-async def test_an_answer_of_ours_that_breaks_the_schema_is_an_internal_error(tmp_path: Path) -> None:
+async def test_an_answer_of_ours_that_breaks_the_schema_is_an_internal_error(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     (tmp_path / "dialects").mkdir()
     (tmp_path / "catalog").mkdir()
     (tmp_path / "dialects" / "broken.yaml").write_text(BROKEN_DIALECT)
@@ -56,6 +59,12 @@ async def test_an_answer_of_ours_that_breaks_the_schema_is_an_internal_error(tmp
         assert answer[:3] == [4, "a", "InternalError"]
         # the connection stays, and other actions are answered
         assert (await raw_call(ws, [2, "h", "Heartbeat", {}]))[0] == 3
+        # a station repeating the failing call is logged once, with one traceback, not once per frame
+        for n in range(20):
+            again = await raw_call(ws, [2, f"a{n}", "Authorize", {"idToken": {"idToken": "X1", "type": "ISO14443"}}])
+            assert again[2] == "InternalError"
+    failures = [r for r in caplog.records if "Authorize failed" in r.getMessage()]
+    assert len(failures) == 1 and failures[0].exc_info is not None
 
 
 async def test_every_price_shown_is_kept_even_without_a_session(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ tested with plain strings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
@@ -23,9 +23,13 @@ class MessageType(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class Call:
+    """A station's request. `may_hold_nul`: its text spells `\\u0000`, so a string in it may hold U+0000
+    (`ocpp.model.refuse_nul` looks); False means none can, and no walk of the payload is needed."""
+
     message_id: str
     action: str
     payload: dict[str, Any]
+    may_hold_nul: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +56,12 @@ class CallResultError:
 
 @dataclass(frozen=True, slots=True)
 class Send:
+    """A 2.1 SEND: like a Call, never answered."""
+
     message_id: str
     action: str
     payload: dict[str, Any]
+    may_hold_nul: bool = field(default=False, compare=False)
 
 
 Message = Call | CallResult | CallError | CallResultError | Send
@@ -149,7 +156,7 @@ def parse_frame(raw: str | bytes, version: str = "2.1") -> Message | FrameError:
         if not isinstance(data[3], dict):
             return FrameError(message_id, "FormatViolation", "payload is not a JSON object")
         cls = Call if kind is MessageType.CALL else Send
-        return cls(message_id, data[2], data[3])
+        return cls(message_id, data[2], data[3], _spells_nul(raw))
     if kind is MessageType.CALLRESULT:
         if len(data) != 3 or not isinstance(data[2], dict):
             return FrameError(message_id, "FormatViolation", "a CALLRESULT is [3, messageId, payload]")
@@ -168,6 +175,11 @@ def _readable_id(data: Any) -> str | None:
     if isinstance(data, list) and len(data) >= 2 and isinstance(data[1], str) and 0 < len(data[1]) <= 36:
         return data[1]
     return None
+
+
+def _spells_nul(raw: str | bytes) -> bool:
+    """Whether the frame's text holds the escape `\\u0000` (JSON text cannot hold U+0000 itself)."""
+    return (b"\\u0000" in raw) if isinstance(raw, bytes) else ("\\u0000" in raw)
 
 
 def _brackets(raw: str | bytes) -> int:

@@ -8,6 +8,7 @@ import time
 from prometheus_client import Counter, Histogram
 
 from ocpay.gateway.framing import Call, Send, encode_error, encode_result, error_code_for
+from ocpay.gateway.limits import LogLimiter, printable
 from ocpay.gateway.server import StationConnection
 from ocpay.ocpp.followups import FollowUps
 from ocpay.ocpp.handlers._convert import custom_data
@@ -43,6 +44,7 @@ class Dispatcher:
         self.router = router
         self.schemas = schemas
         self.validate_replies = validate_replies
+        self._failures = LogLimiter()
 
     def warm(self) -> None:
         """Compile the schemas of every routed action at start-up, not on a station's first call."""
@@ -79,7 +81,8 @@ class Dispatcher:
             CALLS.labels(version, call.action, violation.code).inc()
             return encode_error(call.message_id, error_code_for(version, violation.code), violation.description)
         try:
-            refuse_nul(call.payload)
+            if call.may_hold_nul:
+                refuse_nul(call.payload)
             context = CallContext(station.station_id, version, self.ports)
             reply = await handler(context, call.payload)
             payments = self.ports.payments
@@ -94,12 +97,21 @@ class Dispatcher:
             CALLS.labels(version, call.action, refused.code).inc()
             return encode_error(call.message_id, error_code_for(version, refused.code), refused.description)
         except Exception as exc:  # our fault, including an answer of ours that breaks the schema
-            log.error("station %s: %s failed: %s", station.station_id, call.action, type(exc).__name__, exc_info=exc)
+            self._log_failure(station.station_id, call.action, exc)
             CALLS.labels(version, call.action, "InternalError").inc()
             return encode_error(call.message_id, "InternalError", f"{call.action} could not be processed")
         CALLS.labels(version, call.action, "ok").inc()
         LATENCY.observe(time.perf_counter() - started)
         return encode_result(call.message_id, reply)
+
+    def _log_failure(self, station_id: str, action: str, exc: Exception) -> None:
+        """Log a handler's failure with its traceback once a minute per station, action and kind of failure;
+        the repeats in between are counted in the next line (a station resending a poisonous frame is one line)."""
+        held_back = self._failures.allow((station_id, action, type(exc).__name__))
+        if held_back is None:
+            return
+        more = f" ({held_back} more since the last line)" if held_back else ""
+        log.error("station %s: %s failed: %s%s", printable(station_id), action, type(exc).__name__, more, exc_info=exc)
 
     def after_reply(self, station: StationConnection) -> None:
         """Start the follow-ups queued while the station's call was handled."""
@@ -113,7 +125,8 @@ class Dispatcher:
             return
         try:
             self.schemas.validate(station.version, message.action, message.payload)
-            refuse_nul(message.payload)
+            if message.may_hold_nul:
+                refuse_nul(message.payload)
             await handler(CallContext(station.station_id, station.version, self.ports), message.payload)
         except Exception as exc:
             log.info("station %s: SEND %s dropped: %s", station.station_id, message.action, exc)

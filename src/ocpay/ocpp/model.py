@@ -16,8 +16,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-import orjson
-
 
 def now() -> datetime:
     """The current time, timezone-aware in UTC, as every stored time is."""
@@ -71,17 +69,13 @@ MAX_AMOUNT = Decimal("99999999.9999")
 
 
 def refuse_nul(payload: Any) -> None:
-    """ValueRefused (PropertyConstraintViolation) where any string of the payload holds U+0000.
+    """ValueRefused (PropertyConstraintViolation) where any string (key or value) of the payload holds U+0000.
 
     JSON allows it and the schemas do not forbid it, but no text column keeps it (PostgreSQL refuses it):
-    refused alike on every database, before anything is stored. One serialisation finds the rare
-    candidate (a NUL, or text that spells `\\u0000`); only then are the strings themselves looked at.
+    refused alike on every database, before anything is stored. Framing tells which frames may hold one
+    (`Call.may_hold_nul`), so this walk runs only for those.
     """
-    try:
-        candidate = b"\\u0000" in orjson.dumps(payload)
-    except orjson.JSONEncodeError:  # nested deeper than orjson writes: look at the strings themselves
-        candidate = True
-    if candidate and _holds_nul(payload):
+    if _holds_nul(payload):
         raise ValueRefused("PropertyConstraintViolation", "a string holds U+0000 (NUL), which no text field can keep")
 
 

@@ -221,3 +221,16 @@ def test_the_error_description_is_cut_to_255_characters() -> None:
     reply = frame_error_reply("2.0.1", error)
     assert reply is not None
     assert len(json.loads(reply)[3]) == 255
+
+
+# -- the NUL hint ----------------------------------------------------------------------------------
+
+
+def test_a_call_whose_text_spells_a_nul_may_hold_one() -> None:
+    call = parse_frame('[2, "1", "DataTransfer", {"vendorId": "a\\u0000b"}]')
+    assert isinstance(call, Call) and call.may_hold_nul
+
+
+def test_a_call_without_the_escape_cannot_hold_a_nul() -> None:
+    call = parse_frame(b'[2, "1", "DataTransfer", {"vendorId": "a\\\\b"}]')
+    assert isinstance(call, Call) and not call.may_hold_nul

@@ -9,7 +9,7 @@ from typing import Any, cast
 import pytest
 from prometheus_client import REGISTRY
 
-from ocpay.gateway.framing import Call, Send
+from ocpay.gateway.framing import Call, Send, parse_frame
 from ocpay.gateway.server import StationConnection
 from ocpay.ocpp.dispatch import Dispatcher
 from ocpay.ocpp.followups import FollowUps
@@ -43,8 +43,10 @@ def connection(version: str) -> StationConnection:
 
 
 async def answer(dispatcher: Dispatcher, version: str, action: str, payload: dict[str, Any]) -> list[Any]:
-    """The frame the station hears for one CALL, decoded."""
-    return cast(list[Any], json.loads(await dispatcher.call(connection(version), Call("m-1", action, payload))))
+    """The frame the station hears for one CALL (framed as a station sends it), decoded."""
+    call = parse_frame(json.dumps([2, "m-1", action, payload]), version)
+    assert isinstance(call, Call)
+    return cast(list[Any], json.loads(await dispatcher.call(connection(version), call)))
 
 
 def dispatcher(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
@@ -9,7 +10,7 @@ from typing import Any, cast
 import orjson
 import pytest
 
-from ocpay.gateway.framing import Send
+from ocpay.gateway.framing import Send, parse_frame
 from ocpay.gateway.server import StationConnection
 from ocpay.ocpp.handlers._convert import MAX_MULTIPLIER, meter_samples
 from ocpay.ocpp.model import (
@@ -247,8 +248,9 @@ async def test_a_send_with_a_nul_is_dropped_before_its_handler() -> None:
     stations = FakeStations()
     notice = {"status": "Uploaded", "requestId": 3, "statusInfo": {"reasonCode": "a\x00b"}}
 
-    await dispatcher(stations).send(
-        cast(StationConnection, Connection(version="2.1")), Send("s-1", "LogStatusNotification", notice)
-    )
+    send = parse_frame(json.dumps([6, "s-1", "LogStatusNotification", notice]), "2.1")
+    assert isinstance(send, Send)
+
+    await dispatcher(stations).send(cast(StationConnection, Connection(version="2.1")), send)
 
     assert stations.calls == []
