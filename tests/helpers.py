@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import json
 import os
+import socket
+import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -52,8 +54,26 @@ async def database_url(kind: str, tmp_path: Path) -> AsyncIterator[str]:
         await admin.close()
 
 
-class Running:
-    """A started CentralSystem with the URLs a test needs."""
+class Endpoints:
+    """Where a server listens (`ocpp_url`, `http_url`), and clients for it."""
+
+    ocpp_url: str
+    http_url: str
+
+    def http(self, token: str | None = None) -> httpx.AsyncClient:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.AsyncClient(base_url=self.http_url, headers=headers, timeout=10)
+
+    def connect(self, station_id: str, *versions: str, password: str | None = None, **kwargs: Any) -> Any:
+        """A raw WebSocket connection offering the given OCPP versions in that order."""
+        url = self.ocpp_url + station_id
+        if password is not None:
+            url = url.replace("ws://", f"ws://{station_id}:{password}@")
+        return connect(url, subprotocols=[SUBPROTOCOL[v] for v in versions] or None, **kwargs)  # type: ignore[misc]
+
+
+class Running(Endpoints):
+    """A started CentralSystem, in this process, with the URLs a test needs."""
 
     def __init__(self, system: CentralSystem) -> None:
         self.system = system
@@ -71,16 +91,51 @@ class Running:
     def http_url(self) -> str:
         return f"http://127.0.0.1:{self.system.http_port}"
 
-    def http(self, token: str | None = None) -> httpx.AsyncClient:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.AsyncClient(base_url=self.http_url, headers=headers, timeout=10)
 
-    def connect(self, station_id: str, *versions: str, password: str | None = None, **kwargs: Any) -> Any:
-        """A raw WebSocket connection offering the given OCPP versions in that order."""
-        url = self.ocpp_url + station_id
-        if password is not None:
-            url = url.replace("ws://", f"ws://{station_id}:{password}@")
-        return connect(url, subprotocols=[SUBPROTOCOL[v] for v in versions] or None, **kwargs)  # type: ignore[misc]
+class Served(Endpoints):
+    """`ocpay serve` running as a process of its own (its loop shares nothing with the test's)."""
+
+    def __init__(self, process: asyncio.subprocess.Process, ocpp_port: int, http_port: int) -> None:
+        self.process = process
+        self.ocpp_port = ocpp_port
+        self.ocpp_url = f"ws://127.0.0.1:{ocpp_port}/ocpp/"
+        self.http_url = f"http://127.0.0.1:{http_port}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def served(db_url: str, **settings: Any) -> AsyncIterator[Served]:
+    """`ocpay serve` on `db_url` with `settings` (as OCPAY_* variables), ready to take stations; stopped after."""
+    ocpp_port, http_port = free_port(), free_port()
+    env = {**os.environ, "OCPAY_HOST": "127.0.0.1", "OCPAY_OCPP_PORT": str(ocpp_port),
+           "OCPAY_HTTP_PORT": str(http_port), "OCPAY_DB": db_url}  # fmt: skip
+    env.update({f"OCPAY_{k.upper()}": str(v) for k, v in settings.items()})
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "ocpay", "serve", env=env, stdout=asyncio.subprocess.DEVNULL
+    )
+    server = Served(process, ocpp_port, http_port)
+    try:
+        async with server.http() as api:
+            for _ in range(200):
+                with contextlib.suppress(httpx.TransportError):
+                    if (await api.get("/healthz")).status_code == 200:
+                        break
+                assert process.returncode is None, "ocpay serve ended at start"
+                await asyncio.sleep(0.1)
+        yield server
+    finally:
+        if process.returncode is None:
+            process.terminate()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(process.wait(), 10)
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
 
 
 @contextlib.asynccontextmanager
@@ -96,7 +151,7 @@ async def running(db_url: str, **overrides: Any) -> AsyncIterator[Running]:
 
 @contextlib.asynccontextmanager
 async def station(
-    srv: Running, station_id: str, version: str, cls: Callable[..., Any] | None = None, password: str | None = None
+    srv: Endpoints, station_id: str, version: str, cls: Callable[..., Any] | None = None, password: str | None = None
 ) -> AsyncIterator[Any]:
     """An `ocpp` package ChargePoint connected to the server, its message loop running."""
     if cls is None:
