@@ -83,7 +83,8 @@ def check_host(request: Request, open_mode: bool) -> None:
     host = request.headers.get("host")
     if rule.enforced(open_mode) and not rule.allows(host):
         raise HTTPException(
-            400, f"this server does not answer to host {printable(host or '', 100)!r}; OCPAY_ALLOWED_HOSTS lists more"
+            400,
+            f"this server does not answer to host {printable(host or '', 100)!r} (OCPAY_ALLOWED_HOSTS lists those it does)",
         )
 
 
