@@ -82,10 +82,8 @@ def check_host(request: Request, open_mode: bool) -> None:
     rule: HostRule = request.app.state.hosts
     host = request.headers.get("host")
     if rule.enforced(open_mode) and not rule.allows(host):
-        raise HTTPException(
-            400,
-            f"this server does not answer to host {printable(host or '', 100)!r} (OCPAY_ALLOWED_HOSTS lists those it does)",
-        )
+        named = printable(host or "", 100)
+        raise HTTPException(400, f"this server does not answer to host {named!r} (OCPAY_ALLOWED_HOSTS lists more)")
 
 
 async def open_mode(request: Request) -> bool:
