@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from ocpay.api.views import dialect_detail_view, dialect_view
-from ocpay.cli.common import JsonOption, console, fail, load_dialects, print_json
+from ocpay.cli.common import JsonOption, console, fail, listing, load_dialects, print_json
 from ocpay.integrations.dialects import Dialect, DialectError, load_dialect
 
 group = typer.Typer(help="Payment dialects: declarative custom message sets.", no_args_is_help=True)
@@ -21,10 +21,8 @@ def list_dialects(as_json: JsonOption = False) -> None:
     if as_json:
         print_json([dialect_view(d) for d in dialects])
         return
-    table = Table("id", "title", "OCPP", "provenance", "messages")
-    for d in dialects:
-        table.add_row(d.id, d.title, ", ".join(d.ocpp_versions), d.provenance.kind, str(len(d.messages)))
-    console.print(table)
+    rows = [(d.id, d.title, ", ".join(d.ocpp_versions), d.provenance.kind, str(len(d.messages))) for d in dialects]
+    console.print(listing(("id", "title", "OCPP", "provenance", "messages"), rows))
 
 
 @group.command("show")

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from ocpay.api import views
 from ocpay.app.container import Services
-from ocpay.cli.common import DbOption, JsonOption, console, fail, print_json, with_services
+from ocpay.cli.common import DbOption, JsonOption, console, fail, listing, print_json, with_services
 from ocpay.integration_requests import InvalidRequest, RefusedDocument, RequestDetail, RequestError, Upload
 
 T = TypeVar("T")
@@ -70,13 +70,15 @@ def list_requests(
     if as_json:
         print_json(rows)
         return
-    table = Table("id", "requester", "charger", "terminal", "status", "verdict", "dialect", "documents", "updated")
-    for r in rows:
-        table.add_row(
-            str(r["id"]), escape(r["requester"]), escape(r["charger"]), escape(r["terminal"]), r["status"],
-            r["verdict"] or "", r["dialect"] or "", str(r["documents"]), r["updated_at"].isoformat(timespec="seconds"),
-        )  # fmt: skip
-    console.print(table)
+    cells = [
+        (
+            str(r["id"]), r["requester"], r["charger"], r["terminal"], r["status"], r["verdict"] or "",
+            r["dialect"] or "", str(r["documents"]), r["updated_at"].isoformat(timespec="seconds"),
+        )
+        for r in rows
+    ]  # fmt: skip
+    headers = ("id", "requester", "charger", "terminal", "status", "verdict", "dialect", "documents", "updated")
+    console.print(listing(headers, cells))
 
 
 @group.command("show")
