@@ -114,7 +114,10 @@ PROBLEMS: dict[str, str] = {
     "value_error": "{error}",
 }
 # Patterns whose rule the API states in words (a regular expression is not an answer a person can use).
-PATTERNS: dict[str, str] = {identity.PATTERN: f"not a station identity ({identity.RULE})"}
+PATTERNS: dict[str, str] = {
+    identity.PATTERN: f"not a station identity ({identity.RULE})",
+    r"^[A-Z]{3}$": "an ISO 4217 currency code such as EUR is expected",
+}
 MAX_PROBLEMS = 5
 
 

@@ -57,6 +57,7 @@ class StationIn(BaseModel):
     price: Decimal | None = None
     keys: list[str] = []
     kind: Literal["ac", "dc"] = "ac"
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
 
 
 def _client() -> httpx.AsyncClient:
@@ -133,6 +134,7 @@ async def test_a_console_page_answers_with_the_error_page_and_a_live_fragment_wi
         ("POST", "/api/stations", '{"id": "CP-1", "price": "NaN"}', "price: a finite number is expected"),
         ("POST", "/api/stations", '{"id": "CP-1", "keys": [1]}', "keys[0]: text is expected"),
         ("POST", "/api/stations", '{"id": "CP-1", "kind": "x"}', "kind: one of 'ac' or 'dc'"),
+        ("POST", "/api/stations", '{"id": "CP-1", "currency": "eur"}', "currency: an ISO 4217 currency code such"),
     ],
 )
 async def test_invalid_input_is_said_as_field_and_problem_in_words(
