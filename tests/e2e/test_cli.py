@@ -120,7 +120,24 @@ def test_an_id_token_with_an_expiry_is_stored_in_utc(ocpay: Ocpay) -> None:
     added = ocpay("id-tokens", "add", "EXPIRING", "--expires", "2030-01-31T12:00:00")
     assert added.exit_code == 0, added.output
     row = next(line for line in ocpay("id-tokens", "list").output.splitlines() if "EXPIRING" in line)
-    assert "2030-01-31 12:00:00" in row
+    assert "2030-01-31T12:00:00+00:00" in row
+
+
+def test_lists_at_80_columns_show_the_whole_id_and_as_json_every_field(ocpay: Ocpay, db: str) -> None:
+    long_id = "CP-" + "0123456789" * 4 + "-ABCD"  # 48 characters, the most OCPP allows
+    assert ocpay("stations", "add", long_id).exit_code == 0
+    assert ocpay("id-tokens", "add", "04A2B3C4D5E6F7A8B9C0D1E2F3", "--note", "a card with a long note").exit_code == 0
+    runner = CliRunner()
+    for command, identifier in (("stations", long_id), ("id-tokens", "04A2B3C4D5E6F7A8B9C0D1E2F3")):
+        listed = runner.invoke(app, [command, "list", "--db", db], env={"COLUMNS": "80"})
+        assert listed.exit_code == 0, listed.output
+        assert any(line.startswith(identifier + " ") for line in listed.stdout.splitlines()), listed.stdout
+        assert max(len(line) for line in listed.stdout.splitlines()) <= 80
+    (station,) = json.loads(ocpay("stations", "list", "--json").stdout)
+    assert station["id"] == long_id and {"connected", "last_seen_at", "ocpp_version"} <= set(station)
+    (token,) = json.loads(ocpay("id-tokens", "list", "--json").stdout)
+    assert token["value"] == "04A2B3C4D5E6F7A8B9C0D1E2F3" and token["note"] == "a card with a long note"
+    assert json.loads(ocpay("sessions", "list", "--json").stdout) == []
 
 
 def test_db_upgrade_creates_the_schema(ocpay: Ocpay, tmp_path: Path) -> None:

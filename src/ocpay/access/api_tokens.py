@@ -9,7 +9,9 @@ The rule: authentication is required as soon as `OCPAY_API_TOKEN` is set or one 
 (revoked ones do not count). With neither, the API and the console are open, as on a fresh install.
 
 The console keeps its login in a cookie signed with a key kept in the database; the cookie names
-the token, and every request checks that the token still exists and is not revoked.
+the token and its console generation, and every request checks that the token still exists, is not
+revoked, and has not logged out since: a logout moves the token's generation on (kept in the database,
+so it holds on every node and after a restart), which ends every console session of that token.
 """
 
 from __future__ import annotations
@@ -129,15 +131,44 @@ class ApiTokens:
 
     # -- console sessions ----------------------------------------------------------------------------
     async def session_cookie(self, principal: Principal, seconds: int = SESSION_SECONDS) -> str:
-        """A signed console login cookie for the principal, valid `seconds` from now."""
-        body: dict[str, Any] = {"i": principal.token_id, "e": int(time.time()) + seconds}
+        """A signed console login cookie for the principal, valid `seconds` from now or until it logs out."""
+        async with self.db.read() as s:
+            generation = await queries.console_generation(s, principal.token_id)
+        body: dict[str, Any] = {"i": principal.token_id, "e": int(time.time()) + seconds, "g": generation}
         if principal.token_id is None:
             body["h"] = self._env_fingerprint()
         payload = base64.urlsafe_b64encode(json.dumps(body, separators=(",", ":")).encode()).decode()
         return f"{payload}.{await self._sign(payload)}"
 
     async def check_session(self, cookie: str) -> Principal | None:
-        """The principal of a console cookie that is signed, unexpired and names a live token; else None."""
+        """The principal of a console cookie that is signed, unexpired, names a live token and was issued
+        since the token's last logout; else None."""
+        body = await self._session_body(cookie)
+        if body is None:
+            return None
+        token_id = body.get("i")
+        if token_id is not None and not isinstance(token_id, int):
+            return None
+        async with self.db.read() as s:
+            if body.get("g") != await queries.console_generation(s, token_id):
+                return None  # logged out since
+            token = await queries.token(s, token_id) if token_id is not None else None
+        if token_id is None:
+            return Principal(ENV_TOKEN_NAME, "admin") if self._env_cookie(body) else None
+        return _principal(token)
+
+    async def end_session(self, cookie: str) -> bool:
+        """Log out: this cookie, and every other console session of the same token, stop working now (on
+        every node). False when the cookie was no valid session."""
+        body = await self._session_body(cookie)
+        if body is None or await self.check_session(cookie) is None:
+            return False
+        async with self.db.write() as s:
+            await queries.next_console_generation(s, body.get("i"))
+        return True
+
+    async def _session_body(self, cookie: str) -> dict[str, Any] | None:
+        """What a console cookie says, when its signature is ours and it has not expired."""
         payload, _, signature = cookie.partition(".")
         if not payload or not hmac.compare_digest(signature.encode(), (await self._sign(payload)).encode()):
             return None
@@ -145,16 +176,13 @@ class ApiTokens:
             body = json.loads(base64.urlsafe_b64decode(payload.encode()))
         except ValueError:
             return None
-        if not isinstance(body, dict) or int(body.get("e", 0)) < time.time():
+        if not isinstance(body, dict) or not isinstance(body.get("e"), int) or body["e"] < time.time():
             return None
-        token_id = body.get("i")
-        if token_id is None:
-            if self.env_token and hmac.compare_digest(str(body.get("h", "")), self._env_fingerprint()):
-                return Principal(ENV_TOKEN_NAME, "admin")
-            return None
-        async with self.db.read() as s:
-            token = await queries.token(s, int(token_id))
-        return _principal(token)
+        return body
+
+    def _env_cookie(self, body: dict[str, Any]) -> bool:
+        """Whether a cookie stands for the environment's token as it is now (a changed token ends its sessions)."""
+        return bool(self.env_token) and hmac.compare_digest(str(body.get("h", "")), self._env_fingerprint())
 
     def _env_fingerprint(self) -> str:
         return hashlib.sha256(b"ocpay-console:" + (self.env_token or "").encode()).hexdigest()[:32]

@@ -8,9 +8,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OCPAY_")
 
-    host: str = "0.0.0.0"
+    host: str = "0.0.0.0"  # the OCPP WebSocket server's address (stations are on the network)
     ocpp_port: int = 9000
+    http_host: str | None = None  # the HTTP API's address; default: `host`, but 127.0.0.1 without an API token
     http_port: int = 8080
+    allowed_hosts: list[str] = []  # Host names the HTTP API answers besides localhost and http_host ("*": any)
     db: str = "sqlite:///ocpay.sqlite"
     api_token: str | None = None
     open_registration: bool = False

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import signal
 import ssl
 import sys
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from typing import Any
 
 import uvicorn
 
+from ocpay.access.api_tokens import ApiTokens
 from ocpay.api.app import create_app
 from ocpay.app.config import Settings
 from ocpay.app.container import Services
@@ -51,6 +53,7 @@ class CentralSystem:
         self.gateway: Gateway | None = None
         self._http: uvicorn.Server | None = None
         self._tasks: list[asyncio.Task[Any]] = []
+        self.http_host = settings.http_host or settings.host
 
     async def start(self) -> None:
         """Open the services, wire the OCPP layer to them, start the gateway and the HTTP server."""
@@ -85,12 +88,14 @@ class CentralSystem:
         )
         services.attach(Commands(LocalLink(self.gateway), services.schemas, services.stations))
         await self.gateway.start()
+        self.http_host = await http_address(self.settings, ApiTokens(services.db, self.settings.api_token))
         config = uvicorn.Config(
-            create_app(services, self.gateway),
-            host=self.settings.host,
+            create_app(services, self.gateway, bind=self.http_host),
+            host=self.http_host,
             port=self.settings.http_port,
             log_level="warning",
             lifespan="off",
+            timeout_graceful_shutdown=10,
         )
         self._http = _EmbeddedHttpServer(config)
         self._tasks = [
@@ -121,11 +126,13 @@ class CentralSystem:
                 log.exception("housekeeping failed; trying again in 5 s")
 
     async def stop(self) -> None:
-        """Stop serving, finish queued work, mark every station disconnected, close the database."""
+        """Stop accepting, let stations have the answers to the frames being handled and close their sockets
+        (1001), let HTTP requests under way finish, finish queued work (follow-ups, last-seen times, the
+        journal's and the group commit's writes), mark every station disconnected, close the database."""
+        if self._http is not None:
+            self._http.should_exit = True  # uvicorn stops listening now, and ends after its requests
         if self.gateway is not None:
             await self.gateway.stop()
-        if self._http is not None:
-            self._http.should_exit = True
         for task in self._tasks[1:]:
             task.cancel()
         for task in self._tasks:
@@ -138,20 +145,50 @@ class CentralSystem:
             await self.services.close()
 
     async def run_forever(self) -> None:
-        """Start, then serve until cancelled."""
+        """Start, serve until SIGTERM or SIGINT (or until cancelled), then stop cleanly (see `stop`)."""
         await self.start()
         assert self.gateway is not None
         log.info(
             "ocpay serving OCPP on ws://%s:%d/ocpp/{station_id} and HTTP on http://%s:%d/",
             self.settings.host,
             self.gateway.port,
-            self.settings.host,
+            self.http_host,
             self.http_port,
         )
         try:
-            await asyncio.Event().wait()
+            await until_stopped()
         finally:
             await self.stop()
+            log.info("ocpay stopped")
+
+
+async def http_address(settings: Settings, tokens: ApiTokens) -> str:
+    """Where the HTTP API listens: `http_host` when given; else, without any API token (open mode, which
+    lets everyone do everything), only on 127.0.0.1; with tokens, where the stations' server listens."""
+    if settings.http_host:
+        return settings.http_host
+    if await tokens.auth_required():
+        return settings.host
+    log.warning("no API token: the HTTP API and the console listen on 127.0.0.1 only (OCPAY_HTTP_HOST to change)")
+    return "127.0.0.1"
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+async def until_stopped() -> None:
+    """Return on SIGTERM or SIGINT (the first one; while stopping, more of them are only logged)."""
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+
+    def on_signal(signum: signal.Signals) -> None:
+        log.info("%s: %s", signum.name, "stopping" if not stopping.is_set() else "stopping already")
+        stopping.set()
+
+    for signum in STOP_SIGNALS:
+        with contextlib.suppress(NotImplementedError):  # no signal handlers in this loop (Windows)
+            loop.add_signal_handler(signum, on_signal, signum)
+    await stopping.wait()
 
 
 class _EmbeddedHttpServer(uvicorn.Server):

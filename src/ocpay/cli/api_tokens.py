@@ -10,11 +10,20 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from ocpay.access.api_tokens import ROLES, ApiTokenError, ApiTokens
 from ocpay.api.views import api_token_view
-from ocpay.cli.common import DbOption, JsonOption, console, errors, fail, print_json, settings_for, with_database
+from ocpay.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    errors,
+    fail,
+    listing,
+    print_json,
+    settings_for,
+    with_database,
+)
 
 T = TypeVar("T")
 group = typer.Typer(
@@ -51,16 +60,14 @@ def list_tokens(db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(rows)
         return
-    table = Table("name", "role", "secret starts", "created", "state")
-    for row in rows:
-        table.add_row(
-            escape(row["name"]),
-            row["role"],
-            row["hint"],
-            row["created_at"].isoformat(timespec="seconds"),
+    cells = [
+        (
+            row["name"], row["role"], row["hint"], row["created_at"].isoformat(timespec="seconds"),
             "active" if row["active"] else f"revoked {row['revoked_at'].isoformat(timespec='seconds')}",
         )
-    console.print(table)
+        for row in rows
+    ]  # fmt: skip
+    console.print(listing(("name", "role", "secret starts", "created", "state"), cells))
 
 
 @group.command("revoke")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import typer
 from rich.markdown import Markdown
-from rich.table import Table
 
 from ocpay.api.views import catalog_entry_detail_view, catalog_entry_view
-from ocpay.cli.common import JsonOption, console, fail, load_catalog, print_json
+from ocpay.cli.common import JsonOption, console, fail, listing, load_catalog, print_json
 
 group = typer.Typer(help="Supported charger x terminal pairs and their setup guides.", no_args_is_help=True)
 
@@ -19,13 +18,14 @@ def list_catalog(as_json: JsonOption = False) -> None:
     if as_json:
         print_json([catalog_entry_view(e) for e in catalog])
         return
-    table = Table("id", "charger", "terminal", "dialect", "status")
-    for e in catalog:
-        table.add_row(
+    rows = [
+        (
             e.id, f"{e.charger.manufacturer} {', '.join(e.charger.models)}",
             f"{e.terminal.manufacturer} {', '.join(e.terminal.models)}", e.dialect or "-", e.status,
-        )  # fmt: skip
-    console.print(table)
+        )
+        for e in catalog
+    ]  # fmt: skip
+    console.print(listing(("id", "charger", "terminal", "dialect", "status"), rows))
 
 
 @group.command("show")

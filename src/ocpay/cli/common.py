@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Column, Table
 
 from ocpay.app.config import Settings
 from ocpay.app.container import Services
@@ -100,3 +102,53 @@ def json_text(value: Any) -> str:
 def print_json(value: Any) -> None:
     """Print `value` as indented JSON on standard output, times in ISO 8601."""
     print(json_text(value))
+
+
+def when(value: datetime | None) -> str:
+    """A time for a table cell: ISO 8601 to the second, or nothing."""
+    return value.isoformat(timespec="seconds") if value is not None else ""
+
+
+def listing(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], keep: int | None = 0, title: str | None = None
+) -> Table:
+    """A table that fits the terminal without cutting what matters: the column `keep` (the identifier a user
+    copies into the next command) is as wide as its longest value and never wraps; the other columns share
+    the rest of the width and wrap between words, a word longer than its column folding onto the next line
+    (never an ellipsis). Cells are shown as given (rich markup in them is escaped)."""
+    columns = [Column(header, overflow="fold") for header in headers]
+    for column, width in zip(columns, _widths(headers, rows, keep, console.width), strict=True):
+        column.width = width
+    if keep is not None:
+        columns[keep].no_wrap = True
+    table = Table(
+        *columns, title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, COLUMN_GAP - 1, 0, 0)
+    )
+    for row in rows:
+        table.add_row(*(escape(cell) for cell in row))
+    return table
+
+
+COLUMN_GAP = 2  # spaces between columns: a rule of the box, then padding
+LONG_WORD = 10  # a column is given the room of its longest word up to this; longer words fold
+
+
+def _widths(headers: Sequence[str], rows: Sequence[Sequence[str]], keep: int | None, total: int) -> list[int | None]:
+    """Column widths for a terminal `total` wide: None each when the table fits as it is; else the identifier
+    its full width, each other column at least its longest word (up to LONG_WORD), and the room left shared
+    in proportion to what each would need more."""
+    cells = [[header, *(row[i] for row in rows)] for i, header in enumerate(headers)]
+    natural = [max(len(cell) for cell in column) for column in cells]
+    room = total - COLUMN_GAP * (len(headers) - 1)
+    if sum(natural) <= room:
+        return [None] * len(headers)
+    floor = [
+        natural[i] if i == keep else min(natural[i], LONG_WORD, max(len(w) for c in column for w in c.split() or [""]))
+        for i, column in enumerate(cells)
+    ]
+    while sum(floor) > room and any(w > 3 for i, w in enumerate(floor) if i != keep):  # narrow: words fold
+        widest = max((i for i in range(len(floor)) if i != keep), key=lambda i: floor[i])
+        floor[widest] -= 1
+    spare, more = max(0, room - sum(floor)), [natural[i] - floor[i] for i in range(len(floor))]
+    wanted = sum(more) or 1
+    return [floor[i] + min(more[i], spare * more[i] // wanted) for i in range(len(floor))]

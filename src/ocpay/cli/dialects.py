@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from ocpay.api.views import dialect_detail_view, dialect_view
-from ocpay.cli.common import JsonOption, console, fail, load_dialects, print_json
+from ocpay.cli.common import JsonOption, console, fail, listing, load_dialects, print_json
 from ocpay.integrations.dialects import Dialect, DialectError, load_dialect
 
 group = typer.Typer(help="Payment dialects: declarative custom message sets.", no_args_is_help=True)
@@ -21,10 +20,8 @@ def list_dialects(as_json: JsonOption = False) -> None:
     if as_json:
         print_json([dialect_view(d) for d in dialects])
         return
-    table = Table("id", "title", "OCPP", "provenance", "messages")
-    for d in dialects:
-        table.add_row(d.id, d.title, ", ".join(d.ocpp_versions), d.provenance.kind, str(len(d.messages)))
-    console.print(table)
+    rows = [(d.id, d.title, ", ".join(d.ocpp_versions), d.provenance.kind, str(len(d.messages))) for d in dialects]
+    console.print(listing(("id", "title", "OCPP", "provenance", "messages"), rows))
 
 
 @group.command("show")
@@ -57,11 +54,11 @@ def _report(dialect: Dialect) -> None:
     console.print(f"provenance: {dialect.provenance.kind}: {dialect.provenance.source}")
     for rule in dialect.card_sessions:
         console.print(f"card sessions: {rule.kind} {rule.value or ''}")
-    table = Table("message", "kind", "direction", "vendorId / action", "messageId", "event / when")
+    rows = []
     for m in dialect.messages:
         event = m.event or ", ".join(sorted(set(m.event_by_status.values()))) or ""
         when = ", ".join(m.send_on)
-        table.add_row(m.name, m.kind, m.direction, m.vendor_id or m.action or "", m.message_id or "", event or when)
-    console.print(table)
+        rows.append((m.name, m.kind, m.direction, m.vendor_id or m.action or "", m.message_id or "", event or when))
+    console.print(listing(("message", "kind", "direction", "vendorId / action", "messageId", "event / when"), rows))
     for key in dialect.configuration:
         console.print(f"configuration {key.key} = {key.expected or '(station value)'}: {key.description}")

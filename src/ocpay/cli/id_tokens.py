@@ -9,11 +9,11 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from ocpay.api.times import utc
+from ocpay.api.views import id_token_view
 from ocpay.charging.sessions import IdTokenExists
-from ocpay.cli.common import DbOption, console, fail, with_services
+from ocpay.cli.common import DbOption, JsonOption, console, fail, listing, print_json, when, with_services
 
 group = typer.Typer(help="Id tokens that drivers and terminals present (RFID, card-session tags).")
 STATUSES = ("Accepted", "Blocked", "Expired", "Invalid")
@@ -45,10 +45,16 @@ def add(
 
 
 @group.command("list")
-def list_id_tokens(db: DbOption = None) -> None:
+def list_id_tokens(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List id tokens."""
-    tokens = with_services(db, lambda s: s.sessions.id_tokens(limit=10_000))
-    table = Table("id token", "type", "status", "expires", "note")
-    for t in tokens:
-        table.add_row(t.value, t.type, t.status, str(t.expires_at or ""), t.note or "")
-    console.print(table)
+    rows = [id_token_view(t) for t in with_services(db, lambda s: s.sessions.id_tokens(limit=10_000))]
+    if as_json:
+        print_json(rows)
+        return
+    cells = [
+        (
+            t["value"], t["type"], t["status"], when(t["expires_at"]), t["note"] or "",
+        )
+        for t in rows
+    ]  # fmt: skip
+    console.print(listing(("id token", "type", "status", "expires", "note"), cells))

@@ -8,11 +8,10 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from ocpay.api import views
 from ocpay.app.container import Services
-from ocpay.cli.common import DbOption, JsonOption, console, fail, print_json, with_services
+from ocpay.cli.common import DbOption, JsonOption, console, fail, listing, print_json, with_services
 from ocpay.integration_requests import InvalidRequest, RefusedDocument, RequestDetail, RequestError, Upload
 
 T = TypeVar("T")
@@ -70,13 +69,15 @@ def list_requests(
     if as_json:
         print_json(rows)
         return
-    table = Table("id", "requester", "charger", "terminal", "status", "verdict", "dialect", "documents", "updated")
-    for r in rows:
-        table.add_row(
-            str(r["id"]), escape(r["requester"]), escape(r["charger"]), escape(r["terminal"]), r["status"],
-            r["verdict"] or "", r["dialect"] or "", str(r["documents"]), r["updated_at"].isoformat(timespec="seconds"),
-        )  # fmt: skip
-    console.print(table)
+    cells = [
+        (
+            str(r["id"]), r["requester"], r["charger"], r["terminal"], r["status"], r["verdict"] or "",
+            r["dialect"] or "", str(r["documents"]), r["updated_at"].isoformat(timespec="seconds"),
+        )
+        for r in rows
+    ]  # fmt: skip
+    headers = ("id", "requester", "charger", "terminal", "status", "verdict", "dialect", "documents", "updated")
+    console.print(listing(headers, cells))
 
 
 @group.command("show")
@@ -142,22 +143,19 @@ def _report(d: dict[str, Any]) -> None:
             for item in items:
                 console.print(f"  - {escape(item)}")
     if d["gaps"]:
-        table = Table("gap", "message", "detail", title="Gaps")
-        for gap in d["gaps"]:
-            table.add_row(gap["kind"], escape(gap["message"]), escape(gap["detail"]))
-        console.print(table)
-    table = Table("document", "type", "bytes", "sha256", title="Documents")
-    for doc in d["documents"]:
-        table.add_row(escape(doc["name"]), doc["media_type"], str(doc["size"]), doc["sha256"][:16])
-    console.print(table)
+        gaps = [(gap["kind"], gap["message"], gap["detail"]) for gap in d["gaps"]]
+        console.print(listing(("gap", "message", "detail"), gaps, keep=None, title="Gaps"))
+    documents = [(doc["name"], doc["media_type"], str(doc["size"]), doc["sha256"][:16]) for doc in d["documents"]]
+    console.print(listing(("document", "type", "bytes", "sha256"), documents, keep=None, title="Documents"))
     feature = d["feature_request"]
     if feature:
         console.print(f"[bold]feature request {feature['id']}[/bold]: {escape(feature['title'])} ({feature['status']})")
-    table = Table("at", "actor", "event", "channel", "outcome", "detail", title="History")
+    history = []
     for h in d["history"]:
         event = f"{h['from_status'] or ''} -> {h['to_status']}" if h["kind"] == "transition" else "notice"
-        table.add_row(
-            h["at"].isoformat(timespec="seconds"), escape(h["actor"]), event, h["channel"] or "",
-            h["outcome"] or "", escape(h["detail"] or ""),
-        )  # fmt: skip
-    console.print(table)
+        history.append((
+            h["at"].isoformat(timespec="seconds"), h["actor"], event, h["channel"] or "", h["outcome"] or "",
+            h["detail"] or "",
+        ))  # fmt: skip
+    headers = ("at", "actor", "event", "channel", "outcome", "detail")
+    console.print(listing(headers, history, keep=None, title="History"))

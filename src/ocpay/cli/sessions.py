@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from ocpay.api.times import utc
-from ocpay.api.views import sessions_csv, sessions_export_view
+from ocpay.api.views import session_view, sessions_csv, sessions_export_view
 from ocpay.charging.exports import export_sessions
-from ocpay.cli.common import DbOption, console, fail, json_text, with_services
+from ocpay.cli.common import DbOption, JsonOption, console, fail, json_text, listing, print_json, with_services
 
 group = typer.Typer(help="Charging sessions.", no_args_is_help=True)
 
@@ -21,19 +20,24 @@ group = typer.Typer(help="Charging sessions.", no_args_is_help=True)
 @group.command("list")
 def list_sessions(
     station: Annotated[str | None, typer.Option(help="only this station")] = None,
-    limit: Annotated[int, typer.Option()] = 50,
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+    as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """The latest sessions, with how each is paid."""
     sessions = with_services(db, lambda s: s.sessions.all(station_id=station, limit=limit))
-    table = Table("id", "station", "transaction", "status", "started", "kWh", "billing", "payment")
+    if as_json:
+        print_json([session_view(x) for x in sessions])
+        return
+    cells = []
     for x in sessions:
         payment = f"{x.payment_status or ''} {x.final_amount or x.authorized_amount or ''} {x.currency or ''}"
-        table.add_row(
+        cells.append((
             str(x.id), x.station_id, x.transaction_id or "", x.status, x.started_at.isoformat(timespec="seconds"),
             f"{(x.energy_wh or 0) / 1000:.2f}", x.billing, payment.strip() if x.billing == "terminal" else "",
-        )  # fmt: skip
-    console.print(table)
+        ))  # fmt: skip
+    headers = ("id", "station", "transaction", "status", "started", "kWh", "billing", "payment")
+    console.print(listing(headers, cells))
 
 
 @group.command("export")

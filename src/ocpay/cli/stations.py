@@ -6,13 +6,12 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from ocpay.api.views import connector_brief_view, station_view
 from ocpay.app.container import Services
 from ocpay.charging import identity
 from ocpay.charging.stations import StationExists
-from ocpay.cli.common import DbOption, JsonOption, console, fail, print_json, with_services
+from ocpay.cli.common import DbOption, JsonOption, console, fail, listing, print_json, when, with_services
 
 group = typer.Typer(help="Stations allowed to connect.", no_args_is_help=True)
 
@@ -104,17 +103,14 @@ def list_stations(db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(rows)
         return
-    table = Table("station", "vendor", "model", "OCPP", "connected", "last seen")
-    for row in rows:
-        table.add_row(
-            row["id"],
-            row["vendor"] or "",
-            row["model"] or "",
-            row["ocpp_version"] or "",
-            "yes" if row["connected"] else "no",
-            str(row["last_seen_at"] or ""),
+    cells = [
+        (
+            row["id"], row["vendor"] or "", row["model"] or "", row["ocpp_version"] or "",
+            "yes" if row["connected"] else "no", when(row["last_seen_at"]),
         )
-    console.print(table)
+        for row in rows
+    ]  # fmt: skip
+    console.print(listing(("station", "vendor", "model", "OCPP", "connected", "last seen"), cells))
 
 
 @group.command("show")

@@ -108,6 +108,7 @@ class StationConnection:
         self._call_lock = asyncio.Lock()
         self._pending: tuple[str, asyncio.Future[dict[str, Any]]] | None = None
         self._recent_call_ids: deque[str] = deque(maxlen=RECENT_CALL_IDS)
+        self.busy = False  # handling a frame of the station's: a shutdown waits for its answer
 
     def first_time(self, message_id: str) -> bool:
         """Whether a station's CALL id is new on this connection; remembers it.
@@ -177,6 +178,7 @@ class Gateway:
         self._station_failures = FailureWindow(config.login_failures_per_station, config.login_failure_window)
         self._source_failures = FailureWindow(config.login_failures_per_source, config.login_failure_window)
         self._log_limit = LogLimiter()
+        self._stopping = False
         context = config.ssl_context
         self._client_certificates = context is not None and context.verify_mode == ssl.CERT_REQUIRED
 
@@ -202,10 +204,31 @@ class Gateway:
             compression=None,  # stations rarely negotiate it; it costs CPU per frame
         )
 
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
+    async def stop(self, grace: float = 10) -> None:
+        """Stop accepting stations (a handshake under way gets 503); let each connection finish the frame
+        it is handling, its answer sent, then close it with 1001 (going away); wait for every connection's
+        end (its station marked disconnected). Connections still open after `grace` seconds are cut."""
+        if self._server is None:
+            return
+        self._stopping = True
+        self._server.close(close_connections=False)
+        idle = [c for c in self.connections.values() if not c.busy]  # the busy ones close after their answer
+        await asyncio.gather(*(self._going_away(c) for c in idle))
+        try:
+            await asyncio.wait_for(self._server.wait_closed(), grace)
+        except TimeoutError:
+            log.warning("%d station connections did not close in %s s; cutting them", len(self.connections), grace)
+            for connection in list(self.connections.values()):
+                if connection.ws.transport is not None:
+                    connection.ws.transport.abort()
             await self._server.wait_closed()
+
+    async def _going_away(self, connection: StationConnection) -> None:
+        """Close a connection because this server stops: 1001, as RFC 6455 says for a server going down."""
+        try:
+            await connection.ws.close(1001, "server shutting down")
+        except Exception:  # a socket that broke meanwhile: it is closed anyway
+            log.debug("closing %s on shutdown failed", connection.station_id, exc_info=True)
 
     async def disconnect(self, station_id: str, reason: str) -> None:
         """Close a station's connection (it was removed, say); nothing when it is not connected."""
@@ -280,6 +303,8 @@ class Gateway:
             CONNECTED.inc()
         try:
             await self.handler.connected(station_id, version)
+            if self._stopping:  # its handshake finished as the server began to stop
+                await self._going_away(connection)
             await self._pump(connection)
         finally:
             if self.connections.get(station_id) is connection:
@@ -293,17 +318,18 @@ class Gateway:
         bucket = TokenBucket(self.config.frame_rate, self.config.frame_burst)
         try:
             async for raw in connection.ws:
+                connection.busy = True
                 wait = bucket.take()
                 if wait > 0:  # faster than allowed: this frame waits, and the socket is not read meanwhile
                     await self._slow_down(connection, wait)
                 message = framing.parse_frame(raw, version)
                 if isinstance(message, Call):
                     FRAMES.labels(version, "call").inc()
-                    if not connection.first_time(message.message_id):
+                    if connection.first_time(message.message_id):
+                        await connection.send_text(await self.handler.call(connection, message))
+                        self.handler.after_reply(connection)
+                    else:
                         self._note(connection, "repeated id", "repeated CALL id %s; answered once", message.message_id)
-                        continue
-                    await connection.send_text(await self.handler.call(connection, message))
-                    self.handler.after_reply(connection)
                 elif isinstance(message, CallResult | CallError):
                     FRAMES.labels(version, "result").inc()
                     if not connection.resolve(message):
@@ -323,8 +349,13 @@ class Gateway:
                     )
                 else:
                     await self._frame_error(connection, message)
+                connection.busy = False
+                if self._stopping:
+                    await self._going_away(connection)
         except ConnectionClosed:
             pass
+        finally:
+            connection.busy = False
 
     def _note(self, connection: StationConnection, kind: str, message: str, *args: object) -> None:
         """Log what a station did, once a minute per station and kind (a flood is one line), its text escaped."""

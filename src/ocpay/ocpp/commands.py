@@ -39,6 +39,10 @@ def remote_start(version: str, id_token: str, evse_id: int | None, remote_start_
 def remote_stop(version: str, transaction_id: str) -> Command:
     """RemoteStopTransaction (1.6) or RequestStopTransaction (2.x)."""
     if version == "1.6":
+        if not (transaction_id.isascii() and transaction_id.isdigit() and int(transaction_id) < 2**31):
+            raise UnsupportedCommand(
+                f"transaction_id: OCPP 1.6 transaction ids are whole numbers, not {transaction_id!r}"
+            )
         return Command("RemoteStopTransaction", {"transactionId": int(transaction_id)})
     return Command("RequestStopTransaction", {"transactionId": transaction_id})
 

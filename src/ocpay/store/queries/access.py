@@ -37,6 +37,26 @@ async def count_active_tokens(s: AsyncSession) -> int:
     return int(await s.scalar(query) or 0)
 
 
+def _generation_key(token_id: int | None) -> str:
+    """The secret that counts a token's console logouts (the environment's token: `env`)."""
+    return f"console_generation:{'env' if token_id is None else token_id}"
+
+
+async def console_generation(s: AsyncSession, token_id: int | None) -> int:
+    """How many times the token logged out of the console (a session cookie names the count it began at)."""
+    row = await s.get(Secret, _generation_key(token_id))
+    return int(row.value) if row is not None else 0
+
+
+async def next_console_generation(s: AsyncSession, token_id: int | None) -> None:
+    """Count one more logout of the token: every console session it has ends."""
+    row = await s.get(Secret, _generation_key(token_id))
+    if row is None:
+        s.add(Secret(name=_generation_key(token_id), value="1"))
+    else:
+        row.value = str(int(row.value) + 1)
+
+
 async def secret(s: AsyncSession, name: str) -> Secret | None:
     """The server's secret with this name, or None."""
     return await s.get(Secret, name)
