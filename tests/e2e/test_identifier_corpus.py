@@ -212,3 +212,38 @@ async def test_no_identifier_of_the_corpus_is_stored_logged_or_shown_in_clear(
         if where:
             leaks[secret] = where
     assert (leaks, missing) == ({}, {}), f"in clear: {leaks}; controls not found as sent: {missing}"
+
+
+async def test_an_idtag_that_is_a_card_number_is_kept_as_its_keyed_hash_and_still_matches(
+    sqlite_server: Running, tmp_path: Path
+) -> None:
+    """Authorize, Start and Stop of the same card-number idTag find the same token, on 1.6 and 2.x alike."""
+    async with sqlite_server.http() as api:
+        added = await api.post("/api/id-tokens", json={"value": ID_TAG, "note": "a driver's bank card"})
+        assert added.status_code == 201, added.text
+        assert added.json()["value"].startswith("ref:")
+        again = await api.post("/api/id-tokens", json={"value": ID_TAG})
+        assert again.status_code == 409  # the same card, known by its hash
+        async with sqlite_server.connect("CARD-16", "1.6") as ws:
+            st = RawStation(ws)
+            await st.ok("BootNotification", {"chargePointVendor": "Acme", "chargePointModel": "X"})
+            assert (await st.ok("Authorize", {"idTag": ID_TAG}))["idTagInfo"]["status"] == "Accepted"
+            start = {"connectorId": 1, "idTag": ID_TAG, "meterStart": 0, "timestamp": iso(minutes_ago(5))}
+            started = await st.ok("StartTransaction", start)
+            assert started["idTagInfo"]["status"] == "Accepted"
+            stop = {"transactionId": started["transactionId"], "idTag": ID_TAG, "meterStop": 500}
+            stopped = await st.ok("StopTransaction", {**stop, "timestamp": iso(minutes_ago(1))})
+            assert stopped["idTagInfo"]["status"] == "Accepted"
+        async with sqlite_server.connect("CARD-201", "2.0.1") as ws:
+            st = RawStation(ws)
+            boot = {"chargingStation": {"vendorName": "Acme", "model": "Y"}, "reason": "PowerUp"}
+            await st.ok("BootNotification", boot)
+            event = {
+                "eventType": "Started", "timestamp": iso(minutes_ago(3)), "triggerReason": "Authorized", "seqNo": 0,
+                "transactionInfo": {"transactionId": "T-CARD"}, "idToken": {"idToken": ID_TAG, "type": "ISO14443"},
+            }  # fmt: skip
+            assert (await st.ok("TransactionEvent", event))["idTokenInfo"]["status"] == "Accepted"
+        sessions = (await api.get("/api/sessions")).json()["items"]
+    tokens = {s["id_token"] for s in sessions}
+    assert len(sessions) == 2 and tokens == {added.json()["value"]}
+    assert await stored_anywhere(sqlite_server.system.settings.db, ID_TAG) == []
