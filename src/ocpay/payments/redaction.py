@@ -167,9 +167,12 @@ def _replace(match: re.Match[str]) -> str:
     return _RULE_OF[match.lastgroup or ""].replace(match)
 
 
+_MAY_HOLD = re.compile(r"[0-9*•=]")  # every rule needs one of these: text without any is kept as it is
+
+
 def mask_string(text: str) -> str:
     """`text` with every identifier shape of `TEXT_RULES` masked (one pass)."""
-    return _SCANNER.sub(_replace, text) if text else text
+    return _SCANNER.sub(_replace, text) if _MAY_HOLD.search(text) else text
 
 
 # -- values and documents ---------------------------------------------------------------------------
