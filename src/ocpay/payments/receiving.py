@@ -17,7 +17,7 @@ from ocpay.ocpp.model import StationNotice, ValueRefused, now, parse_time
 from ocpay.ocpp.schemas import error_code
 from ocpay.payments.events import Received, Recorder
 from ocpay.payments.issued_tokens import IssuedTokens
-from ocpay.payments.redaction import ReferenceHasher, is_card_number, mask, mask_string
+from ocpay.payments.redaction import ReferenceHasher, mask, mask_string
 from ocpay.payments.summary import received_amount
 from ocpay.payments.triggers import Triggers
 from ocpay.store.db import Database
@@ -127,8 +127,6 @@ class Receiver:
                 fields[name] = value
         kind = message.event or message.event_by_status.get(str(fields.get("status")))
         amount = received_amount(fields.get("amount"), message.amount_scale, f"{message.name} amount")
-        if fields.get("transaction_id") is not None and is_card_number(str(fields["transaction_id"])):
-            fields["transaction_id"] = self.references(str(fields["transaction_id"]))
         received = Received(fields=fields, kind=kind, amount=amount)
         if fields.get("reference") is not None:
             received.reference_hash = self.references(str(fields["reference"]))
@@ -146,7 +144,7 @@ class Receiver:
         NotifySettlement): kept as its keyed hash, as the payment reference is. One that names the
         session is OCPP's, stored with the session already."""
         transaction_id = received.fields.get("transaction_id")
-        if transaction_id is None or str(transaction_id).startswith("ref:"):
+        if transaction_id is None:
             return
         session = received.session
         if session is None or session.transaction_id != str(transaction_id):
