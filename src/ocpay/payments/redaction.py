@@ -8,9 +8,10 @@ before anything is stored, logged or shown, and it follows two tables:
 
 - `KEY_RULES`: the names of fields whose whole value is a payment identifier (`pan`, `cardNumber`,
   `stan`, `authCode`, ...), matched on the words of the name, so `company` is not `pan`;
-- `TEXT_RULES`: the shapes of identifiers inside any text or number (a Luhn-valid card number in any
-  spacing, a partly masked one, a value after a payment label in several languages, a sensitive URL
-  parameter). Words that merely start like a label (`APPROVED`, `AuthorizeRemoteTxRequests`) are kept:
+- `TEXT_RULES`: the shapes of identifiers inside any text (a number of 13 digits or more in any spacing,
+  and a Luhn-valid card number even glued to a word; a partly masked card number; a value after a
+  payment label in several languages; a sensitive URL parameter). A JSON number is masked when it is a
+  Luhn-valid card number. Words that merely start like a label (`APPROVED`, `AuthorizeRemoteTxRequests`) are kept:
   a label is a whole word, and what follows it is masked only when it holds a digit or a mask.
 
 Every rule is one regular expression without nested repetition, run once over the text: linear time.
@@ -80,7 +81,7 @@ _QUALIFIERS = r"code|codice|c[oó]digo|nr|no|n[°º]|num|number|nummer|id|#"
 _SEPARATOR = r"[ \t:=#.\-]{0,4}"
 _MASKED = r"(?:[*•]+[ \t:=#.\-]{1,3})*"  # what was masked before the value ("Auth ***: A1B2C3")
 _CODE = r"(?=[0-9A-Za-z*•/\-]{3})[A-Za-z\-]*[0-9*•][0-9A-Za-z*•/\-]*(?:[ ][0-9*•][0-9*•/\-]*)*"
-_CARD = r"(?<![0-9])[0-9](?:[ \-]?[0-9]){12,18}(?![0-9])"  # 13-19 digits, in any spacing
+_NUMBER = r"(?<![0-9])[0-9](?:[ \-]?[0-9]){12,}(?![0-9])"  # 13 digits or more, in any spacing
 _PARTIAL = r"(?<![0-9A-Za-z*•])[0-9*•X](?:[ \-]?[0-9*•X]){11,18}(?![0-9A-Za-z*•])"  # 411111******1111
 _PARAMETER = r"(?<=[?&;])(?P<name>[A-Za-z_][A-Za-z0-9_.\-]{0,63})=(?P<value>[^&#\s]*)"  # ?pan=...&auth=...
 
@@ -107,9 +108,13 @@ def is_card_number(value: str) -> bool:
 _CARD_ONLY = re.compile(r"[0-9](?:[ \-]?[0-9]){12,18}")
 
 
-def _card(match: re.Match[str]) -> str:
-    """A digit run: masked when it, or a run of its groups, is a card number."""
-    groups = re.split(r"[ \-]", match.group())
+def _number(match: re.Match[str]) -> str:
+    """A long number: masked when it stands alone (a card, account or payment number, whatever its check
+    digit), or when it, or a run of its groups, is a card number (glued to a word: `card4111...`)."""
+    text, start = match.group(), match.start()
+    if start == 0 or not match.string[start - 1].isalpha():
+        return MASK
+    groups = re.split(r"[ \-]", text)
     for first in range(len(groups)):
         digits = ""
         for group in groups[first:]:
@@ -118,7 +123,7 @@ def _card(match: re.Match[str]) -> str:
                 break
             if len(digits) >= 13 and luhn_valid(digits):
                 return MASK
-    return match.group()
+    return text
 
 
 def _partial(match: re.Match[str]) -> str:
@@ -156,7 +161,7 @@ TEXT_RULES: tuple[TextRule, ...] = (
         rf"(?:[ \-]?(?i:{_QUALIFIERS})(?![^\W_]))?{_SEPARATOR}){_MASKED}{_CODE}",
         _labelled,
     ),
-    TextRule("card number", _CARD, _card),
+    TextRule("card or other long number", _NUMBER, _number),
     TextRule("partly masked card number", _PARTIAL, _partial),
 )
 _SCANNER = re.compile("|".join(f"(?P<r{i}>{rule.pattern})" for i, rule in enumerate(TEXT_RULES)))

@@ -113,6 +113,7 @@ def test_card_numbers_are_masked_under_any_key_nested_and_as_json_numbers() -> N
         ("exp 12/29, gültig bis 01/30", f"exp {MASK}, gültig bis {MASK}"),
         ("pspRef PSP-8F3K2LQ", f"pspRef {MASK}"),
         ("411111******1111 and XXXX XXXX XXXX 1111", f"{MASK} and {MASK}"),
+        ("paymentId PAY-0011223344556, card 4111111111111112", f"paymentId PAY-{MASK}, card {MASK}"),  # long numbers
     ],
 )
 def test_labelled_and_partly_masked_codes_are_masked_whole(text: str, masked: str) -> None:
@@ -129,7 +130,7 @@ def test_labelled_and_partly_masked_codes_are_masked_whole(text: str, masked: st
         "firmware 1.2.3-20231105",
         "2026-11-25T12:00:00.123456Z",
         "123e4567-e89b-12d3-a456-426614174000",
-        "4111111111111112",  # fails the Luhn check: not a card number
+        "SN20231105000123",  # a serial number: glued to its word and no card number
         "TransactionEvent at 12:00 on EVSE 2",
     ],
 )
