@@ -18,6 +18,7 @@ from ocpay.payments.custom_messages import CustomMessages
 from ocpay.payments.engine import Payments
 from ocpay.payments.health import IntegrationHealth
 from ocpay.payments.outbox import StationOutbox
+from ocpay.payments.redaction import mask_logs
 from ocpay.store.db import Database
 
 
@@ -25,6 +26,7 @@ class Services:
     """Everything the CLI and the API may call."""
 
     def __init__(self, settings: Settings, db: Database, dialects: DialectSet, catalog: Catalog) -> None:
+        mask_logs()  # what stations and documents send reaches this process's log lines masked
         self.settings = settings
         self.db = db
         self.dialects = dialects

@@ -6,14 +6,15 @@ from typing import Any
 
 from ocpay.charging.stations import Stations
 from ocpay.ocpp.model import now
-from ocpay.payments.redaction import mask
+from ocpay.payments.redaction import mask, mask_string
 from ocpay.store.db import Database
 from ocpay.store.models import CommandRecord
 from ocpay.store.queries import charging as queries
 
 
 class CommandLog:
-    """Records commands and reads them back; arguments, answers and errors are kept masked."""
+    """Records commands and reads them back; arguments, answers and errors (a station's CALLERROR text) are
+    kept masked."""
 
     def __init__(self, db: Database, stations: Stations) -> None:
         self.db = db
@@ -40,7 +41,7 @@ class CommandLog:
                 arguments=mask({k: v for k, v in arguments.items() if v not in (None, [], {})}),
                 outcome=outcome,
                 answer=None if answer is None else mask(answer),
-                error=None if error is None else error[:500],
+                error=None if error is None else mask_string(error)[:500],
                 actor=actor[:100],
                 at=now(),
             )

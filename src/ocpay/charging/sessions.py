@@ -26,6 +26,7 @@ from ocpay.ocpp.model import (
     TransactionEventReply,
     now,
 )
+from ocpay.payments.redaction import MASK, is_card_number
 from ocpay.store.db import Database
 from ocpay.store.journal import Write
 from ocpay.store.models import ChargingSession, IdTokenRecord, MeterValueRecord, TransactionEventRecord
@@ -54,6 +55,10 @@ class CardSessionPolicy(Protocol):
         """The card session this id token marks at the station (its dialect's rule), or None."""
         ...
 
+    def reference_hash(self, value: str) -> str:
+        """A keyed hash of a payment identifier: what is kept of an id token that is a card number."""
+        ...
+
 
 class Sessions:
     """Implements the OCPP session port, and the queries the CLI and API use."""
@@ -70,6 +75,17 @@ class Sessions:
             return None
         return self.card_policy.recognise(station_id, token)
 
+    def _kept(self, value: str) -> str:
+        """What is stored, and looked up, of an id token: a card number (Luhn-valid, 13-19 digits) is
+        card-derived and kept only as its keyed hash, the same for Authorize, Start and Stop; masked
+        without a payments layer to hash it."""
+        if not is_card_number(value):
+            return value
+        return self.card_policy.reference_hash(value) if self.card_policy is not None else MASK
+
+    def _stored_token(self, token: IdToken, card: CardMatch | None) -> str:
+        return card.stored_token if card is not None else self._kept(token.value)
+
     # -- id tokens -----------------------------------------------------------------------------
     async def add_id_token(
         self,
@@ -81,7 +97,8 @@ class Sessions:
         parent_id: str | None = None,
         note: str | None = None,
     ) -> IdTokenRecord:
-        """Add an id token the CSMS knows; IdTokenExists if its value is known already."""
+        """Add an id token the CSMS knows (a card number kept as its keyed hash); IdTokenExists if it is known."""
+        value = self._kept(value)
         async with self.db.write() as s:
             if await queries.id_token(s, value) is not None:
                 raise IdTokenExists(value)
@@ -105,7 +122,7 @@ class Sessions:
     async def _authorization(self, s: AsyncSession, token: IdToken, card: CardMatch | None = None) -> Authorization:
         if card is not None:
             return Authorization("Accepted")  # the terminal's PSP authorised the card
-        record = await queries.id_token(s, token.value)
+        record = await queries.id_token(s, self._kept(token.value))
         if record is None:
             return Authorization("Accepted" if self.authorize_unknown else "Unknown")
         if record.expires_at is not None and record.expires_at <= now():
@@ -122,7 +139,7 @@ class Sessions:
     async def start(self, station_id: str, start: SessionStart) -> SessionStarted:
         """Open a 1.6 session (once: a retried StartTransaction gets the same one) and authorise its token."""
         card = self._card(station_id, start.id_token)
-        token = card.stored_token if card else start.id_token.value
+        token = self._stored_token(start.id_token, card)
         key = f"{start.connector_id}|{token}|{start.timestamp.isoformat()}|{start.meter_start_wh}"
         async with self.db.write() as s:
             authorization = await self._authorization(s, start.id_token, card)
@@ -186,7 +203,7 @@ class Sessions:
                         offline=event.offline,
                     )
                 )
-                _apply_event(session, event, card)
+                _apply_event(session, event, self._stored_token(event.id_token, card) if event.id_token else None, card)
                 _add_samples(s, station_id, session.id, session.evse_id, event.samples)
             authorization = await self._authorization(s, event.id_token, card) if event.id_token else None
         return TransactionEventReply(authorization=authorization)
@@ -242,14 +259,14 @@ def _mark_card_session(session: ChargingSession, card: CardMatch | None) -> None
         session.dialect = card.dialect
 
 
-def _apply_event(session: ChargingSession, event: TransactionEvent, card: CardMatch | None) -> None:
-    """What a new 2.x transaction event changes on its session (ids, token, state, energy, end)."""
+def _apply_event(session: ChargingSession, event: TransactionEvent, token: str | None, card: CardMatch | None) -> None:
+    """What a new 2.x transaction event changes on its session (ids, token as stored, state, energy, end)."""
     if event.evse_id is not None:
         session.evse_id = event.evse_id
     if event.connector_id is not None:
         session.connector_id = event.connector_id
     if event.id_token is not None and session.id_token is None:
-        session.id_token = card.stored_token if card else event.id_token.value
+        session.id_token = token
         session.id_token_type = event.id_token.type
         _mark_card_session(session, card)
     if event.charging_state is not None:

@@ -13,7 +13,7 @@ from datetime import datetime
 from ocpay.charging import identity
 from ocpay.ocpp.model import BootInfo, BootReply, ConnectorStatus, ReportedVariable, StationNotice, now
 from ocpay.ocpp.ports import Admission
-from ocpay.payments.redaction import mask
+from ocpay.payments.redaction import mask, mask_string
 from ocpay.store.db import Database
 from ocpay.store.journal import Write
 from ocpay.store.models import BootRecord, Connector, Station, StationNoticeRecord, StationSetting
@@ -71,6 +71,11 @@ class Scrypt:
         """`hash_password` in a worker thread."""
         async with self._slots:
             return await asyncio.to_thread(hash_password, password)
+
+
+def _text(value: str | None) -> str | None:
+    """A station's free text as it may be kept: payment identifiers masked."""
+    return None if value is None else mask_string(value)
 
 
 class InvalidIdentity(ValueError):
@@ -217,10 +222,11 @@ class Stations:
 
     # -- StationPort ---------------------------------------------------------------------------
     async def boot(self, station_id: str, version: str, info: BootInfo) -> BootReply:
-        """Record the boot (station details and boot history) and accept it with the heartbeat interval."""
+        """Record the boot (station details, their text masked, and boot history); accept it with the heartbeat."""
         moment = now()
-        values = {"station_id": station_id, "version": version, "at": moment, "vendor": info.vendor,
-                  "model": info.model, "serial": info.serial, "firmware": info.firmware}  # fmt: skip
+        values = {"station_id": station_id, "version": version, "at": moment, "vendor": _text(info.vendor),
+                  "model": _text(info.model), "serial": _text(info.serial),
+                  "firmware": _text(info.firmware)}  # fmt: skip
         await self.db.journal.write(
             Write(STATION_BOOTED, values), Write(INSERT_BOOT_RECORD, {**values, "reason": info.reason})
         )
@@ -231,7 +237,7 @@ class Stations:
         self.seen(station_id)
 
     async def status(self, station_id: str, status: ConnectorStatus) -> None:
-        """Keep the connector's latest status."""
+        """Keep the connector's latest status (its free-text info masked)."""
         await self.db.journal.write(
             Write(
                 UPSERT_CONNECTOR,
@@ -241,20 +247,20 @@ class Stations:
                     "connector_id": status.connector_id,
                     "status": status.status,
                     "error_code": status.error_code,
-                    "info": status.info,
+                    "info": _text(status.info),
                     "updated_at": status.timestamp or now(),
                 },
             )
         )
 
     async def notice(self, station_id: str, notice: StationNotice) -> None:
-        """Keep a station notice, its detail masked."""
+        """Keep a station notice, its status text and detail masked."""
         async with self.db.write() as s:
             s.add(
                 StationNoticeRecord(
                     station_id=station_id,
                     kind=notice.kind,
-                    status=notice.status,
+                    status=_text(notice.status),
                     at=notice.timestamp or now(),
                     detail=mask(notice.detail),
                 )

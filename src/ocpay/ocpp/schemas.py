@@ -37,6 +37,11 @@ _RULE_CODES = {
 }
 
 
+def error_code(exc: fastjsonschema.JsonSchemaValueException) -> str:
+    """The OCPP error code (2.x spelling) that answers data breaking a schema the way `exc` says."""
+    return _RULE_CODES.get(exc.rule or "", "FormatViolation")
+
+
 class SchemaViolation(Exception):
     """A payload that breaks its schema, with the OCPP error code that answers it.
 
@@ -125,7 +130,7 @@ class SchemaSet:
         try:
             self.compile(version, action, response)(payload)
         except fastjsonschema.JsonSchemaValueException as exc:
-            code = _RULE_CODES.get(exc.rule or "", "FormatViolation")
+            code = error_code(exc)
             raise SchemaViolation(code, exc.message) from None
 
 

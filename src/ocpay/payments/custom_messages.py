@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ocpay.ocpp.model import CustomMessage, CustomReply, now
-from ocpay.payments.redaction import mask
+from ocpay.payments.redaction import mask, mask_string
 from ocpay.store.db import Database
 from ocpay.store.models import UnrecognisedMessage
 from ocpay.store.queries import payments as queries
@@ -46,17 +46,17 @@ class CustomMessages:
         return CustomReply("UnknownMessageId")
 
     async def record_unrecognised(self, station_id: str, version: str, message: CustomMessage) -> None:
-        """Count the message against its (station, vendorId, messageId), keeping one masked sample."""
+        """Count the message against its (station, vendorId, messageId), masked as all is, keeping one masked sample."""
         moment = now()
-        message_id = message.message_id or ""
+        vendor_id, message_id = mask_string(message.vendor_id), mask_string(message.message_id or "")
         async with self.db.write() as s:
-            record = await queries.unrecognised_message(s, station_id, message.vendor_id, message_id)
+            record = await queries.unrecognised_message(s, station_id, vendor_id, message_id)
             if record is None:
                 s.add(
                     UnrecognisedMessage(
                         station_id=station_id,
                         ocpp_version=version,
-                        vendor_id=message.vendor_id,
+                        vendor_id=vendor_id,
                         message_id=message_id,
                         first_seen_at=moment,
                         last_seen_at=moment,
@@ -78,10 +78,10 @@ class CustomMessages:
 
 
 def sample_of(message: CustomMessage) -> dict[str, Any]:
-    """One masked example of the message, enough to infer its shape later."""
+    """One masked example of the message, enough to infer its shape later (its ids masked too)."""
     return {
-        "vendorId": message.vendor_id,
-        "messageId": message.message_id,
+        "vendorId": mask_string(message.vendor_id),
+        "messageId": None if message.message_id is None else mask_string(message.message_id),
         "data": mask(message.data),
         "dataIsJson": message.data_is_json,
     }

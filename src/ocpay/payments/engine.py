@@ -31,7 +31,7 @@ from ocpay.payments.observers import Observers
 from ocpay.payments.outbox import StationOutbox
 from ocpay.payments.prices import Prices
 from ocpay.payments.receiving import Receiver
-from ocpay.payments.redaction import ReferenceHasher
+from ocpay.payments.redaction import ReferenceHasher, is_card_number
 from ocpay.payments.templates import Templates, render
 from ocpay.payments.triggers import Triggers
 from ocpay.store.db import Database
@@ -133,8 +133,9 @@ class Payments:
                     or (rule.kind == "static_id_tag" and value is not None and token.value == value)
                     or (rule.kind == "id_tag_prefix" and value is not None and token.value.startswith(value))
                 )
-                if hit:
-                    stored = self.references(token.value) if rule.hash_token else token.value
+                if hit:  # a card number is hashed whatever the rule says: it is never kept in clear
+                    hashed = rule.hash_token or is_card_number(token.value)
+                    stored = self.references(token.value) if hashed else token.value
                     return CardMatch(dialect.id, stored)
         return None
 
@@ -161,14 +162,17 @@ class Payments:
         }
 
     async def ocpp_action(self, station_id: str, version: str, action: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """The dialect's answer to a standard payment action, after recording what it says."""
+        """The dialect's answer to a standard payment action, after recording what it says.
+
+        Data that breaks the dialect's schema is refused with the CALLERROR its fault calls for
+        (ValueRefused), and recorded as the dialect's problem.
+        """
         found = self.bindings.action_message(station_id, action)
         if found is None:
             raise LookupError(f"no dialect answers {action}")
         dialect, definition, params = found
-        received = await self.receiver.receive(station_id, dialect, definition, params, payload)
-        if received is None:
-            raise ValueError(f"{action} could not be processed")
+        received = await self.receiver.receive(station_id, dialect, definition, params, payload, refuse=True)
+        assert received is not None  # refused above otherwise
         context = await self.templates.context(
             station_id, params, payload, issued_token=received.issued_token, session=received.session
         )

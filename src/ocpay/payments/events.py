@@ -10,6 +10,7 @@ from typing import Any
 
 from ocpay.integrations.dialects import Dialect, Message
 from ocpay.ocpp.model import now
+from ocpay.payments.redaction import mask_string
 from ocpay.payments.summary import DISPLAY_ONLY, amount, summary_values, text
 from ocpay.store.db import Database
 from ocpay.store.journal import Write
@@ -51,13 +52,13 @@ class Recorder:
             "message": message.name,
             "kind": received.kind,
             "at": now(),
-            "status": text(fields.get("status"), 30),
+            "status": _station_text(fields.get("status"), 30),
             "amount": received.amount,
             "currency": text(fields.get("currency"), 3),
-            "brand": text(fields.get("brand"), 30),
+            "brand": _station_text(fields.get("brand"), 30),
             "issued_token": received.issued_token,
-            "terminal_id": text(fields.get("terminal_id"), 64),
-            "receipt_url": text(fields.get("receipt_url"), 2000),
+            "terminal_id": _station_text(fields.get("terminal_id"), 64),
+            "receipt_url": _station_text(fields.get("receipt_url"), 2000),  # ?pan=...&auth=... masked
             "dedupe_key": _dedupe_key(message, received, transaction_ref),
         }
         writes = [Write(INSERT_PAYMENT_EVENT, event)]
@@ -85,6 +86,11 @@ class Recorder:
             amount(cost, 1.0),
         )
         await self.record(station_id, dialect, message, received)
+
+
+def _station_text(value: Any, length: int) -> str | None:
+    """A station's text as kept on an event: payment identifiers masked, then cut to the column."""
+    return text(None if value is None else mask_string(str(value)), length)
 
 
 def _dedupe_key(message: Message, received: Received, transaction_ref: str | None) -> str | None:

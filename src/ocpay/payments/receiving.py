@@ -14,9 +14,10 @@ from ocpay.charging.stations import Stations
 from ocpay.integrations.dialects import Dialect, Message
 from ocpay.integrations.paths import drop_paths, get_path
 from ocpay.ocpp.model import StationNotice, ValueRefused, now, parse_time
+from ocpay.ocpp.schemas import error_code
 from ocpay.payments.events import Received, Recorder
 from ocpay.payments.issued_tokens import IssuedTokens
-from ocpay.payments.redaction import ReferenceHasher, mask
+from ocpay.payments.redaction import ReferenceHasher, mask, mask_string
 from ocpay.payments.summary import received_amount
 from ocpay.payments.triggers import Triggers
 from ocpay.store.db import Database
@@ -53,27 +54,35 @@ class Receiver:
         params: dict[str, Any],
         data: Any,
         carrier: dict[str, Any] | None = None,
+        *,
+        refuse: bool = False,
     ) -> Received | None:
         """Validate, map to a payment event, store it on its session. None: the data broke the dialect.
 
         `carrier` holds what the standard message around the data says (its transaction), used where
-        the data itself says nothing.
+        the data itself says nothing. With `refuse`, data that breaks the dialect raises ValueRefused
+        (the CALLERROR a standard payment action is answered with) instead of returning None.
         """
         if message.schema_ is not None:
             try:
                 message.validate_data(data)
             except fastjsonschema.JsonSchemaValueException as exc:
-                reason = f"data breaks the dialect's schema: {exc.message}"
+                reason = f"data breaks the dialect's schema: {mask_string(exc.message)}"
                 await self.problem(station_id, dialect, message, reason, data)
+                if refuse:
+                    raise ValueRefused(error_code(exc), f"{message.name} {reason}") from None
                 return None
         try:
             received = self._read(station_id, dialect, message, params, data, carrier or {})
         except ValueRefused as refused:  # an amount no payment can have: recorded as the dialect's problem, not kept
             await self.problem(station_id, dialect, message, refused.description, data)
             raise
+        if message.kind == "ocpp_action":  # its answer needs the session, and its transaction id may be none
+            received.session = await self._session_for(station_id, received)
+            self._hash_foreign_transaction(received)
         if received.kind is not None:
             await self.recorder.record(station_id, dialect, message, received)
-        if message.triggers or message.kind == "ocpp_action":  # their answers and follow-ups need the session
+        if message.triggers and message.kind != "ocpp_action":  # their follow-ups need the session
             received.session = await self._session_for(station_id, received)
         if message.triggers:
             await self.triggers.fire(station_id, None, message.triggers, received.session, at=received.reported_at)
@@ -129,6 +138,17 @@ class Receiver:
             except ValueError:
                 received.reported_at = None
         return received
+
+    def _hash_foreign_transaction(self, received: Received) -> None:
+        """A transaction id that names none of the station's sessions is the PSP's own reference (2.1
+        NotifySettlement): kept as its keyed hash, as the payment reference is. One that names the
+        session is OCPP's, stored with the session already."""
+        transaction_id = received.fields.get("transaction_id")
+        if transaction_id is None:
+            return
+        session = received.session
+        if session is None or session.transaction_id != str(transaction_id):
+            received.fields["transaction_id"] = self.references(str(transaction_id))
 
     async def _session_for(self, station_id: str, received: Received) -> ChargingSession | None:
         """The session a message belongs to: by its transaction id, else the newest by its reference hash."""
