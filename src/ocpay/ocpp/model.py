@@ -191,6 +191,15 @@ class SessionStart:
 class SessionStarted:
     transaction_id: int
     authorization: Authorization
+    repeated: bool = False  # a retried StartTransaction: answered alike, nothing new to follow up
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStopped:
+    """What a 1.6 StopTransaction did: the stopping token's authorisation, if it named one."""
+
+    authorization: Authorization | None = None
+    repeated: bool = False  # the session was stopped already (a retry): nothing new to follow up
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +238,7 @@ class TransactionEvent:
 class TransactionEventReply:
     authorization: Authorization | None = None
     total_cost: Decimal | None = None
+    repeated: bool = False  # a retried seqNo: answered alike, not applied again, nothing new to follow up
 
 
 @dataclass(frozen=True, slots=True)

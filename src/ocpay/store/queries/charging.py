@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
@@ -187,6 +188,13 @@ async def sessions_started_between(
     if completed_only:
         query = query.where(ChargingSession.status == "completed")
     return list(await s.scalars(query))
+
+
+async def add_meter_values(s: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Keep the meter values `rows` hold; one kept already (the same reading, models.SAME_READING) is skipped."""
+    if rows:
+        insert = postgresql.insert if s.bind.dialect.name == "postgresql" else sqlite.insert
+        await s.execute(insert(MeterValueRecord).on_conflict_do_nothing(), rows)
 
 
 async def meter_values(s: AsyncSession, session_id: int) -> list[MeterValueRecord]:
