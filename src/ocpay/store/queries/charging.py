@@ -198,8 +198,12 @@ async def add_meter_values(s: AsyncSession, rows: list[dict[str, Any]]) -> None:
 
 
 async def meter_values(s: AsyncSession, session_id: int) -> list[MeterValueRecord]:
-    """The session's meter values in time order."""
-    query = select(MeterValueRecord).where(MeterValueRecord.session_id == session_id).order_by(MeterValueRecord.at)
+    """The session's meter values in time order, then in the order they were kept."""
+    query = (
+        select(MeterValueRecord)
+        .where(MeterValueRecord.session_id == session_id)
+        .order_by(MeterValueRecord.at, MeterValueRecord.id)
+    )
     return list(await s.scalars(query))
 
 
