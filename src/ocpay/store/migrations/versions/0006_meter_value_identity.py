@@ -30,11 +30,11 @@ IDENTITIES = {  # index -> (its columns, the rows it covers)
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("meter_values", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("location", sa.String(length=10), nullable=True))
-    with op.batch_alter_table("sessions", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("meter_start_exact", sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.add_column(sa.Column("meter_stop_exact", sa.Boolean(), server_default=sa.false(), nullable=False))
+    # Plain ALTER TABLE, never a batch copy: on SQLite a copy drops the old table, and with foreign keys on
+    # that deletes every row that refers to it (ON DELETE CASCADE: the sessions' meter values).
+    op.add_column("meter_values", sa.Column("location", sa.String(length=10), nullable=True))
+    op.add_column("sessions", sa.Column("meter_start_exact", sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column("sessions", sa.Column("meter_stop_exact", sa.Boolean(), server_default=sa.false(), nullable=False))
     op.execute(
         "UPDATE sessions SET meter_start_exact = (meter_start_wh IS NOT NULL),"
         " meter_stop_exact = (status = 'completed' AND meter_stop_wh IS NOT NULL)"
@@ -59,8 +59,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     for name in IDENTITIES:
         op.drop_index(name, table_name="meter_values")
-    with op.batch_alter_table("sessions", schema=None) as batch_op:
-        batch_op.drop_column("meter_stop_exact")
-        batch_op.drop_column("meter_start_exact")
-    with op.batch_alter_table("meter_values", schema=None) as batch_op:
-        batch_op.drop_column("location")
+    op.drop_column("sessions", "meter_stop_exact")  # ALTER TABLE DROP COLUMN: SQLite 3.35 or later
+    op.drop_column("sessions", "meter_start_exact")
+    op.drop_column("meter_values", "location")
