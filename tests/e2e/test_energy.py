@@ -98,7 +98,10 @@ async def test_a_16_retried_meter_values_and_repeated_transaction_data_are_kept_
         end = {"timestamp": ts(15), "sampledValue": [{"value": "2250", "unit": "Wh", "context": "Transaction.End"}]}
         await cp.call(
             call16.StopTransaction(
-                transaction_id=started.transaction_id, meter_stop=2250, timestamp=ts(15), transaction_data=[periodic, end]
+                transaction_id=started.transaction_id,
+                meter_stop=2250,
+                timestamp=ts(15),
+                transaction_data=[periodic, end],
             )
         )
 

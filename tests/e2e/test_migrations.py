@@ -83,8 +83,14 @@ async def test_upgrading_to_0006_keeps_each_reading_once_and_marks_16_meter_read
         await migrate(db, "0006")
 
         async with db.engine.connect() as conn:
-            kept = (await conn.execute(sa.text("SELECT session_id, measurand, phase, context, evse_id FROM meter_values ORDER BY id"))).all()
-            exact = (await conn.execute(sa.text("SELECT id, meter_start_exact, meter_stop_exact FROM sessions ORDER BY id"))).all()
+            kept = (
+                await conn.execute(
+                    sa.text("SELECT session_id, measurand, phase, context, evse_id FROM meter_values ORDER BY id")
+                )
+            ).all()
+            exact = (
+                await conn.execute(sa.text("SELECT id, meter_start_exact, meter_stop_exact FROM sessions ORDER BY id"))
+            ).all()
         assert [tuple(r) for r in kept] == [
             (1, ENERGY, None, None, 1),
             (1, "Current.Import", "L1", None, 1),

@@ -244,7 +244,9 @@ async def test_a_retried_start_or_stop_gets_its_answer_again_but_no_second_cost_
     async with station(server, "SICHARGE-RETRY", "1.6", RecordingStation16) as cp, server.http() as api:
         await boot_sicharge(cp)
         assert (await api.put("/api/stations/SICHARGE-RETRY/price", json=PRICE)).status_code == 200
-        start = call16.StartTransaction(connector_id=1, id_tag="EMVS7777", meter_start=0, timestamp=iso(minutes_ago(20)))
+        start = call16.StartTransaction(
+            connector_id=1, id_tag="EMVS7777", meter_start=0, timestamp=iso(minutes_ago(20))
+        )
         started = await cp.call(start)
         retried = await cp.call(start)  # the station lost our answer and sends it again
         assert (retried.transaction_id, retried.id_tag_info) == (started.transaction_id, started.id_tag_info)
@@ -357,7 +359,10 @@ async def test_an_oca_201_station_gets_price_and_cost_in_the_standard_answers(db
             assert ended.total_cost == pytest.approx(1.00 + 0.50 * 10)
             assert ended.updated_personal_message["content"] == "Total 6.00 EUR"
             again = await cp.call(event("Ended", 2, 30, 11000.0))  # a retry gets the same answer
-            assert (again.total_cost, again.updated_personal_message) == (ended.total_cost, ended.updated_personal_message)
+            assert (again.total_cost, again.updated_personal_message) == (
+                ended.total_cost,
+                ended.updated_personal_message,
+            )
 
             (session,) = (await api.get("/api/sessions", params={"station_id": "OCA-201"})).json()["items"]
             assert session["billing"] == "terminal"

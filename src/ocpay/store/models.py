@@ -209,7 +209,6 @@ class MeterValueRecord(Base):
     context: Mapped[str | None] = mapped_column(String(30))
 
 
-
 class StationNoticeRecord(Base):
     """Firmware, diagnostics, log, security and device-model events, kept for the operator."""
 

@@ -214,7 +214,9 @@ def test_every_measurand_of_every_version_has_a_row_in_the_unit_table(version: s
     measurands = set(_schema_enum(version, "measurand"))
     assert measurands - dimensionless <= set(DEFAULT_UNITS)
     assert all(default_unit(m) is None for m in dimensionless)
-    assert {m for m in measurands if m.startswith("Energy")} <= {m for m, u in DEFAULT_UNITS.items() if u in ("Wh", "varh", "VAh")}
+    assert {m for m in measurands if m.startswith("Energy")} <= {
+        m for m, u in DEFAULT_UNITS.items() if u in ("Wh", "varh", "VAh")
+    }
 
 
 def _schema_enum(version: str, field: str) -> list[str]:

@@ -304,7 +304,9 @@ async def test_each_transaction_event_type_fires_its_trigger(kind: str, trigger:
 
 
 REPEATS = {
-    "StartTransaction": seen("StartTransaction", SessionStart(1, IdToken("RFID1"), 0, AT), SessionStarted(7, ACCEPTED, True)),
+    "StartTransaction": seen(
+        "StartTransaction", SessionStart(1, IdToken("RFID1"), 0, AT), SessionStarted(7, ACCEPTED, True)
+    ),
     "StopTransaction": seen("StopTransaction", SessionStop(7, 900, AT), SessionStopped(repeated=True)),
     "TransactionEvent": seen("TransactionEvent", event("Ended"), TransactionEventReply(repeated=True), version="2.0.1"),
 }
@@ -335,7 +337,9 @@ async def test_custom_data_a_dialect_claims_is_received_with_the_carrier_s_trans
     f = build(bound=(), dialects=(TERMINAL, CUSTOM_DATA))
     paid = {"vendorId": "com.example.pay", "paidAmount": 17.4}
     custom = CustomData("com.example.pay", paid, "TX-1")
-    await dispatch(f, seen("TransactionEvent", event("Ended"), TransactionEventReply(), version="2.0.1", custom=custom), {})
+    await dispatch(
+        f, seen("TransactionEvent", event("Ended"), TransactionEventReply(), version="2.0.1", custom=custom), {}
+    )
     assert f.receiver.received == [("CS1", "PaidAtTerminal", paid, {"transaction_id": "TX-1"})]
     assert [x["trigger"] for x in f.triggers.fired] == ["session_stopped"]  # the standard observer still runs
 
@@ -343,7 +347,9 @@ async def test_custom_data_a_dialect_claims_is_received_with_the_carrier_s_trans
 async def test_custom_data_of_another_vendor_is_ignored() -> None:
     f = build(dialects=(TERMINAL, CUSTOM_DATA))
     custom = CustomData("org.other", {"vendorId": "org.other", "x": 1})
-    await dispatch(f, seen("TransactionEvent", event("Updated"), TransactionEventReply(), version="2.0.1", custom=custom), {})
+    await dispatch(
+        f, seen("TransactionEvent", event("Updated"), TransactionEventReply(), version="2.0.1", custom=custom), {}
+    )
     assert f.receiver.received == []
 
 
@@ -363,7 +369,9 @@ async def test_payment_facts_in_a_transaction_event_are_read_as_the_session_s_di
     session = SimpleNamespace(id=3, dialect="test.limits", id_token=None)
     f = build(bound=(), dialects=(TERMINAL, LIMITS), sessions={("CS1", "TX-1"): session})
     payload = {"transactionInfo": {"transactionId": "TX-1", "transactionLimit": limit}}
-    await dispatch(f, seen("TransactionEvent", event("Updated"), TransactionEventReply(), version="2.1", payload=payload), {})
+    await dispatch(
+        f, seen("TransactionEvent", event("Updated"), TransactionEventReply(), version="2.1", payload=payload), {}
+    )
     assert [x[1] for x in f.receiver.received] == received
 
 

@@ -193,7 +193,7 @@ async def sessions_started_between(
 async def add_meter_values(s: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Keep the meter values `rows` hold; one kept already (the same reading, models.SAME_READING) is skipped."""
     if rows:
-        insert = postgresql.insert if s.bind.dialect.name == "postgresql" else sqlite.insert
+        insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
         await s.execute(insert(MeterValueRecord).on_conflict_do_nothing(), rows)
 
 
