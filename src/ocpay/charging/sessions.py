@@ -1,8 +1,11 @@
 """Charging sessions (OCPP transactions), id token authorisation and meter values.
 
 Every method commits before it returns, so the handler answers the station only once what the
-message changed is stored. Retried messages (same 1.6 StartTransaction, same 2.x seqNo) are
-answered again without being applied twice.
+message changed is stored. Retried messages (same 1.6 StartTransaction, a stop of a stopped session,
+same 2.x seqNo) are answered again without being applied twice, and the answer says it was a repeat
+(so that the payments layer sends no follow-up twice). A meter reading is kept once however often it
+comes (store/models.py SAME_READING). A session's energy is read from its register readings by their
+context (READING_CONTEXTS), not by the order they arrive in.
 """
 
 from __future__ import annotations

@@ -299,10 +299,10 @@ class Observation:
 
     `request` is the neutral model the handler built (BootInfo, IdToken, SessionStart, MeterReport,
     SessionStop, TransactionEvent) and `result` what the port answered (BootReply, Authorization,
-    SessionStarted, TransactionEventReply); None where the handler builds none. `payload` is the call as
-    sent, for one use only: what a dialect file itself declares in wire terms on a standard message
-    (the `map` and `when_present` paths of an `ocpp_action` message). Observers read everything else
-    from the neutral fields.
+    SessionStarted, SessionStopped, TransactionEventReply: the last three say when the call was a
+    retry); None where the handler builds none. `payload` is the call as sent, for one use only: what
+    a dialect file itself declares in wire terms on a standard message (the `map` and `when_present`
+    paths of an `ocpp_action` message). Observers read everything else from the neutral fields.
     """
 
     station_id: str
