@@ -198,7 +198,8 @@ class MeterValueRecord(Base):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
     station_id: Mapped[str] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"))
-    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
+    # found by session through uq_meter_value_in_session, which leads with it
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
     evse_id: Mapped[int | None] = mapped_column(Integer)
     at: Mapped[datetime]
     measurand: Mapped[str] = mapped_column(String(50))

@@ -54,9 +54,13 @@ def upgrade() -> None:
             sqlite_where=sa.text(rows),
             postgresql_where=sa.text(rows),
         )
+    # uq_meter_value_in_session leads with session_id: it finds a session's readings (and serves the
+    # cascade from sessions), so the plain index on session_id is one index too many to keep up per row.
+    op.drop_index("ix_meter_values_session_id", table_name="meter_values")
 
 
 def downgrade() -> None:
+    op.create_index("ix_meter_values_session_id", "meter_values", ["session_id"], unique=False)
     for name in IDENTITIES:
         op.drop_index(name, table_name="meter_values")
     op.drop_column("sessions", "meter_stop_exact")  # ALTER TABLE DROP COLUMN: SQLite 3.35 or later
