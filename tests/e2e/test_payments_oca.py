@@ -240,6 +240,33 @@ async def test_a_late_connector_unplugged_charges_idle_time_up_to_the_unplug_it_
         assert final["cost"] == pytest.approx(4.00 + 1.00, abs=0.02)
 
 
+async def test_a_retried_start_or_stop_gets_its_answer_again_but_no_second_cost_message(server: Running) -> None:
+    async with station(server, "SICHARGE-RETRY", "1.6", RecordingStation16) as cp, server.http() as api:
+        await boot_sicharge(cp)
+        assert (await api.put("/api/stations/SICHARGE-RETRY/price", json=PRICE)).status_code == 200
+        start = call16.StartTransaction(
+            connector_id=1, id_tag="EMVS7777", meter_start=0, timestamp=iso(minutes_ago(20))
+        )
+        started = await cp.call(start)
+        retried = await cp.call(start)  # the station lost our answer and sends it again
+        assert (retried.transaction_id, retried.id_tag_info) == (started.transaction_id, started.id_tag_info)
+        await settle(server)
+        assert len(cp.messages("RunningCost")) == 1
+
+        stop = call16.StopTransaction(
+            transaction_id=started.transaction_id, meter_stop=4000, timestamp=iso(minutes_ago(1)), id_tag="EMVS7777"
+        )
+        stopped = await cp.call(stop)
+        assert (await cp.call(stop)).id_tag_info == stopped.id_tag_info
+        await settle(server)
+        (final,) = cp.messages("FinalCost")
+        assert final["transactionId"] == started.transaction_id
+        assert len(cp.messages("RunningCost")) == 1
+
+        (session,) = (await api.get("/api/sessions", params={"station_id": "SICHARGE-RETRY"})).json()["items"]
+        assert (session["status"], session["energy_wh"]) == ("completed", 4000)
+
+
 async def test_a_station_without_a_price_gets_no_cost_messages_and_charges_normally(server: Running) -> None:
     async with station(server, "SICHARGE-NOPRICE", "1.6", RecordingStation16) as cp, server.http() as api:
         await boot_sicharge(cp)
@@ -331,6 +358,11 @@ async def test_an_oca_201_station_gets_price_and_cost_in_the_standard_answers(db
             ended = await cp.call(event("Ended", 2, 30, 11000.0))
             assert ended.total_cost == pytest.approx(1.00 + 0.50 * 10)
             assert ended.updated_personal_message["content"] == "Total 6.00 EUR"
+            again = await cp.call(event("Ended", 2, 30, 11000.0))  # a retry gets the same answer
+            assert (again.total_cost, again.updated_personal_message) == (
+                ended.total_cost,
+                ended.updated_personal_message,
+            )
 
             (session,) = (await api.get("/api/sessions", params={"station_id": "OCA-201"})).json()["items"]
             assert session["billing"] == "terminal"

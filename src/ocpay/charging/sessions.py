@@ -1,14 +1,17 @@
 """Charging sessions (OCPP transactions), id token authorisation and meter values.
 
 Every method commits before it returns, so the handler answers the station only once what the
-message changed is stored. Retried messages (same 1.6 StartTransaction, same 2.x seqNo) are
-answered again without being applied twice.
+message changed is stored. Retried messages (same 1.6 StartTransaction, a stop of a stopped session,
+same 2.x seqNo) are answered again without being applied twice, and the answer says it was a repeat
+(so that the payments layer sends no follow-up twice). A meter reading is kept once however often it
+comes (store/models.py SAME_READING). A session's energy is read from its register readings by their
+context (READING_CONTEXTS), not by the order they arrive in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -22,6 +25,7 @@ from ocpay.ocpp.model import (
     SessionStart,
     SessionStarted,
     SessionStop,
+    SessionStopped,
     TransactionEvent,
     TransactionEventReply,
     now,
@@ -31,7 +35,7 @@ from ocpay.store.db import Database
 from ocpay.store.journal import Write
 from ocpay.store.models import ChargingSession, IdTokenRecord, MeterValueRecord, TransactionEventRecord
 from ocpay.store.queries import charging as queries
-from ocpay.store.statements import INSERT_METER_VALUE, UPDATE_SESSION_ENERGY
+from ocpay.store.statements import INSERT_METER_VALUE, UPDATE_SESSION_ENERGY, UPDATE_SESSION_METER
 
 ENERGY = "Energy.Active.Import.Register"
 
@@ -144,6 +148,7 @@ class Sessions:
         async with self.db.write() as s:
             authorization = await self._authorization(s, start.id_token, card)
             session = await queries.session_started_as(s, station_id, key)
+            repeated = session is not None
             if session is None:
                 session = ChargingSession(
                     station_id=station_id,
@@ -155,28 +160,34 @@ class Sessions:
                     status="active",
                     started_at=start.timestamp,
                     meter_start_wh=start.meter_start_wh,
+                    meter_start_exact=True,  # 1.6 meterStart is the register at the start
                     ocpp_version="1.6",
                 )
                 _mark_card_session(session, card)
                 await queries.insert(s, session)
                 session.transaction_id = str(session.id)
-        return SessionStarted(session.id, authorization)
+        return SessionStarted(session.id, authorization, repeated=repeated)
 
-    async def stop(self, station_id: str, stop: SessionStop) -> Authorization | None:
-        """Complete the 1.6 session (once) with its meter values; the stopping token's authorisation, if any."""
+    async def stop(self, station_id: str, stop: SessionStop) -> SessionStopped:
+        """Complete the 1.6 session once, with its meter values; a stop of a completed session is a repeat.
+
+        meterStop is the exact stop (no reading in transactionData moves it); the stopping token's
+        authorisation when the stop names one.
+        """
         async with self.db.write() as s:
             session = await queries.station_session(s, station_id, stop.transaction_id)
-            if session is not None and session.status != "completed":
+            repeated = session is not None and session.status == "completed"
+            if session is not None and not repeated:
                 session.status = "completed"
                 session.stopped_at = stop.timestamp
-                session.meter_stop_wh = stop.meter_stop_wh
-                if session.meter_start_wh is not None:
-                    session.energy_wh = stop.meter_stop_wh - session.meter_start_wh
+                session.meter_stop_wh, session.meter_stop_exact = stop.meter_stop_wh, True
+                _update_energy(session, energy_readings(stop.samples))
                 session.stop_reason = stop.reason
-                _add_samples(s, station_id, session.id, session.evse_id, stop.samples)
-            if stop.id_token is None:
-                return None
-            return await self._authorization(s, stop.id_token, self._card(station_id, stop.id_token))
+                await _add_samples(s, station_id, session.id, session.evse_id, stop.samples)
+            authorization = None
+            if stop.id_token is not None:
+                authorization = await self._authorization(s, stop.id_token, self._card(station_id, stop.id_token))
+        return SessionStopped(authorization, repeated=repeated)
 
     async def transaction_event(self, station_id: str, version: str, event: TransactionEvent) -> TransactionEventReply:
         """Apply a 2.x transaction event to its session (once per seqNo); the token's authorisation, if any."""
@@ -192,7 +203,8 @@ class Sessions:
                     ocpp_version=version,
                 )
                 await queries.insert(s, session)
-            if not await queries.has_transaction_event(s, session.id, event.seq_no):
+            repeated = await queries.has_transaction_event(s, session.id, event.seq_no)
+            if not repeated:
                 s.add(
                     TransactionEventRecord(
                         session_id=session.id,
@@ -204,18 +216,20 @@ class Sessions:
                     )
                 )
                 _apply_event(session, event, self._stored_token(event.id_token, card) if event.id_token else None, card)
-                _add_samples(s, station_id, session.id, session.evse_id, event.samples)
+                await _add_samples(s, station_id, session.id, session.evse_id, event.samples)
             authorization = await self._authorization(s, event.id_token, card) if event.id_token else None
-        return TransactionEventReply(authorization=authorization)
+        return TransactionEventReply(authorization=authorization, repeated=repeated)
 
     async def meter_values(self, station_id: str, report: MeterReport) -> None:
-        """Keep the samples and the session's energy, through the journal (no read first)."""
+        """Keep the samples (once: a retried MeterValues adds nothing) and the session's energy, by the
+        readings' contexts (READING_CONTEXTS), through the journal (no read first)."""
         where = {"station_id": station_id, "transaction_id": report.transaction_id, "evse_id": report.evse_id}
         writes = [Write(INSERT_METER_VALUE, {**where, **_sample_values(x)}) for x in report.samples]
-        readings = _energy_readings(report.samples)
+        readings = energy_readings(report.samples)
         if report.transaction_id is not None and readings:
-            params = {"station_id": station_id, "transaction_id": report.transaction_id}
-            writes.append(Write(UPDATE_SESSION_ENERGY, {**params, "low": min(readings), "high": max(readings)}))
+            session = {"station_id": station_id, "transaction_id": report.transaction_id}
+            writes.append(Write(UPDATE_SESSION_METER, {**session, **asdict(readings)}))
+            writes.append(Write(UPDATE_SESSION_ENERGY, session))
         if writes:
             await self.db.journal.write(*writes)
 
@@ -274,42 +288,101 @@ def _apply_event(session: ChargingSession, event: TransactionEvent, token: str |
     if event.event_type == "Started":
         session.started_at = event.timestamp
     session.last_seq_no = max(event.seq_no, session.last_seq_no or 0)
-    _update_energy(session, event.samples)
+    _update_energy(session, energy_readings(event.samples))
     if event.event_type == "Ended":
         session.status = "completed"
         session.stopped_at = event.timestamp
         session.stop_reason = event.stopped_reason or "Local"
 
 
-def _energy_readings(samples: Iterable[MeterSample]) -> list[float]:
-    """The station's energy register in Wh (phase totals only)."""
-    readings = [x.value for x in samples if x.measurand == ENERGY and x.phase is None and x.unit in (None, "Wh")]
-    readings += [x.value * 1000 for x in samples if x.measurand == ENERGY and x.phase is None and x.unit == "kWh"]
-    return readings
+# What an energy-register reading says about the session's meter start and stop, by its reading context
+# (ReadingContextEnum; a sample without one is Sample.Periodic, the spec's default), never by the order
+# the readings arrive in. EXACT: the transaction's own begin or end reading (as 1.6 meterStart and
+# meterStop are); the first one kept stays, no other reading moves it. BOUND: a reading taken during the
+# session; it lowers the start and raises the stop while they are not exact (a register only grows, so
+# the lowest and highest readings seen are the best estimate until the exact ones come). None: the
+# reading says nothing about that end (a Transaction.End reading is no start).
+EXACT, BOUND = "exact", "bound"
+READING_CONTEXTS: dict[str | None, tuple[str | None, str | None]] = {  # context -> (start, stop)
+    "Transaction.Begin": (EXACT, BOUND),
+    "Transaction.End": (None, EXACT),
+    "Sample.Periodic": (BOUND, BOUND),
+    "Sample.Clock": (BOUND, BOUND),
+    "Trigger": (BOUND, BOUND),
+    "Interruption.Begin": (BOUND, BOUND),
+    "Interruption.End": (BOUND, BOUND),
+    "Other": (BOUND, BOUND),
+    None: (BOUND, BOUND),
+}
+_WH_PER_UNIT = {"Wh": 1, "kWh": 1000}
 
 
-def _update_energy(session: ChargingSession, samples: Iterable[MeterSample]) -> None:
-    """Widen the session's meter start and stop to the register readings in `samples`."""
-    readings = _energy_readings(samples)
-    if not readings:
-        return
-    if session.meter_start_wh is None:
-        session.meter_start_wh = min(readings)
-    session.meter_stop_wh = max([*readings, session.meter_stop_wh or 0])
-    session.energy_wh = session.meter_stop_wh - session.meter_start_wh
+@dataclass(frozen=True, slots=True)
+class EnergyReadings:
+    """What a message's register readings (Wh) say about its session's meter start and stop (READING_CONTEXTS)."""
+
+    begin: float | None = None  # the exact start
+    low: float | None = None  # the lowest reading that bounds the start
+    end: float | None = None  # the exact stop
+    high: float | None = None  # the highest reading that bounds the stop
+
+    def __bool__(self) -> bool:
+        return any(x is not None for x in (self.begin, self.low, self.end, self.high))
 
 
-def _add_samples(
+def energy_readings(samples: Iterable[MeterSample]) -> EnergyReadings:
+    """The session energy `samples` tell, by context: the station's energy register in Wh, phase totals only."""
+    start: dict[str, list[float]] = {EXACT: [], BOUND: []}
+    stop: dict[str, list[float]] = {EXACT: [], BOUND: []}
+    for x in samples:
+        if x.measurand != ENERGY or x.phase is not None or x.unit not in _WH_PER_UNIT:
+            continue
+        wh = x.value * _WH_PER_UNIT[x.unit]
+        start_role, stop_role = READING_CONTEXTS.get(x.context, READING_CONTEXTS[None])
+        if start_role:
+            start[start_role].append(wh)
+        if stop_role:
+            stop[stop_role].append(wh)
+    return EnergyReadings(
+        begin=min(start[EXACT], default=None),
+        low=min(start[BOUND], default=None),
+        end=max(stop[EXACT], default=None),
+        high=max(stop[BOUND], default=None),
+    )
+
+
+def _update_energy(session: ChargingSession, readings: EnergyReadings) -> None:
+    """Move the session's meter start and stop as `readings` say (READING_CONTEXTS); the energy between them."""
+    if not session.meter_start_exact:
+        if readings.begin is not None:
+            session.meter_start_wh, session.meter_start_exact = readings.begin, True
+        else:
+            session.meter_start_wh = _extreme(min, session.meter_start_wh, readings.low)
+    if not session.meter_stop_exact:
+        if readings.end is not None:
+            session.meter_stop_wh, session.meter_stop_exact = readings.end, True
+        else:
+            session.meter_stop_wh = _extreme(max, session.meter_stop_wh, readings.high)
+    if session.meter_start_wh is not None and session.meter_stop_wh is not None:
+        session.energy_wh = session.meter_stop_wh - session.meter_start_wh
+
+
+def _extreme(pick: Callable[[list[float]], float], *values: float | None) -> float | None:
+    """`pick` (min or max) of the values that are known; None when none is."""
+    known = [x for x in values if x is not None]
+    return pick(known) if known else None
+
+
+async def _add_samples(
     s: AsyncSession,
     station_id: str,
     session_id: int | None,
     evse_id: int | None,
     samples: Iterable[MeterSample],
 ) -> None:
-    s.add_all(
-        MeterValueRecord(station_id=station_id, session_id=session_id, evse_id=evse_id, **_sample_values(x))
-        for x in samples
-    )
+    """Keep the samples of a session; one the session has already (the same reading sent again) is skipped."""
+    where = {"station_id": station_id, "session_id": session_id, "evse_id": evse_id}
+    await queries.add_meter_values(s, [{**where, **_sample_values(x)} for x in samples])
 
 
 def _sample_values(sample: MeterSample) -> dict[str, Any]:
@@ -320,5 +393,6 @@ def _sample_values(sample: MeterSample) -> dict[str, Any]:
         "value": sample.value,
         "unit": sample.unit,
         "phase": sample.phase,
+        "location": sample.location,
         "context": sample.context,
     }

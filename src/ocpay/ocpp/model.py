@@ -185,6 +185,15 @@ class SessionStart:
 class SessionStarted:
     transaction_id: int
     authorization: Authorization
+    repeated: bool = False  # a retried StartTransaction: answered alike, nothing new to follow up
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStopped:
+    """What a 1.6 StopTransaction did: the stopping token's authorisation, if it named one."""
+
+    authorization: Authorization | None = None
+    repeated: bool = False  # the session was stopped already (a retry): nothing new to follow up
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +232,7 @@ class TransactionEvent:
 class TransactionEventReply:
     authorization: Authorization | None = None
     total_cost: Decimal | None = None
+    repeated: bool = False  # a retried seqNo: answered alike, not applied again, nothing new to follow up
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,10 +293,10 @@ class Observation:
 
     `request` is the neutral model the handler built (BootInfo, IdToken, SessionStart, MeterReport,
     SessionStop, TransactionEvent) and `result` what the port answered (BootReply, Authorization,
-    SessionStarted, TransactionEventReply); None where the handler builds none. `payload` is the call as
-    sent, for one use only: what a dialect file itself declares in wire terms on a standard message
-    (the `map` and `when_present` paths of an `ocpp_action` message). Observers read everything else
-    from the neutral fields.
+    SessionStarted, SessionStopped, TransactionEventReply: the last three say when the call was a
+    retry); None where the handler builds none. `payload` is the call as sent, for one use only: what
+    a dialect file itself declares in wire terms on a standard message (the `map` and `when_present`
+    paths of an `ocpp_action` message). Observers read everything else from the neutral fields.
     """
 
     station_id: str

@@ -24,6 +24,7 @@ from ocpay.ocpp.model import (
     SessionStart,
     SessionStarted,
     SessionStop,
+    SessionStopped,
     StationNotice,
     TransactionEvent,
     TransactionEventReply,
@@ -89,8 +90,8 @@ class SessionPort(Protocol):
         """Open a 1.6 session (a retried start finds the first) and hand out its transaction id."""
         ...
 
-    async def stop(self, station_id: str, stop: SessionStop) -> Authorization | None:
-        """Close a 1.6 session; the id token's status when the stop named one."""
+    async def stop(self, station_id: str, stop: SessionStop) -> SessionStopped:
+        """Close a 1.6 session (a retried stop changes nothing); the id token's status when the stop named one."""
         ...
 
     async def transaction_event(self, station_id: str, version: str, event: TransactionEvent) -> TransactionEventReply:

@@ -29,7 +29,9 @@ from ocpay.ocpp.model import (
     SessionStart,
     SessionStarted,
     SessionStop,
+    SessionStopped,
     TransactionEvent,
+    TransactionEventReply,
 )
 from ocpay.payments.bindings import Bindings, Claim
 from ocpay.payments.issued_tokens import IssuedTokens
@@ -119,11 +121,14 @@ class Observers:
         )
 
     async def start_transaction(self, seen: Observation) -> list[Amendment]:
-        """1.6: a session started with an issued token takes over its card events; `session_started` messages."""
+        """1.6: a session started with an issued token takes over its card events; `session_started` messages
+        (their follow-ups on the first start only, not on a retry)."""
         start: SessionStart = seen.request
         started: SessionStarted = seen.result
         session = await self._started_session(seen.station_id, started.transaction_id, start.id_token.value)
-        return await self.triggers.fire(seen.station_id, seen.version, "session_started", session, seen.action)
+        return await self.triggers.fire(
+            seen.station_id, seen.version, "session_started", session, seen.action, repeated=started.repeated
+        )
 
     async def meter_values(self, seen: Observation) -> list[Amendment]:
         """1.6 meter values of a session at a bound station: the dialect's `meter_values` messages."""
@@ -134,20 +139,28 @@ class Observers:
         return await self.triggers.fire(seen.station_id, seen.version, "meter_values", session, seen.action)
 
     async def stop_transaction(self, seen: Observation) -> list[Amendment]:
-        """1.6: the session's issued token is good no more; the dialect's `session_stopped` messages."""
+        """1.6: the session's issued token is good no more; the dialect's `session_stopped` messages (their
+        follow-ups on the first stop only, not on a retry)."""
         stop: SessionStop = seen.request
+        stopped: SessionStopped = seen.result
         session = await self.receiver.session(seen.station_id, str(stop.transaction_id))
         if session is not None and session.id_token:  # an issued idTag serves one session
             self.issued.release(seen.station_id, session.id_token)
-        return await self.triggers.fire(seen.station_id, seen.version, "session_stopped", session, seen.action)
+        return await self.triggers.fire(
+            seen.station_id, seen.version, "session_stopped", session, seen.action, repeated=stopped.repeated
+        )
 
     async def transaction_event(self, seen: Observation) -> list[Amendment]:
-        """2.x: payment facts in the event (2.1 maxCost), then the messages of the event's trigger."""
+        """2.x: payment facts in the event (2.1 maxCost), then the messages of the event's trigger (their
+        follow-ups on the first processing of a seqNo only, not on a retry)."""
         event: TransactionEvent = seen.request
+        reply: TransactionEventReply = seen.result
         session = await self.receiver.session(seen.station_id, event.transaction_id)
         await self._payment_facts(seen, session)
         trigger = _EVENT_TRIGGERS.get(event.event_type, "session_stopped")
-        return await self.triggers.fire(seen.station_id, seen.version, trigger, session, seen.action)
+        return await self.triggers.fire(
+            seen.station_id, seen.version, trigger, session, seen.action, repeated=reply.repeated
+        )
 
     # -- helpers ------------------------------------------------------------------------------------
     def _applies(self, hook: Hook, station_id: str) -> bool:

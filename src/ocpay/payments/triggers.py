@@ -2,7 +2,9 @@
 
 An `ocpp_reply` message becomes an amendment of the standard answer being sent (2.0.1 totalCost,
 personalMessage: version-specific data, as the dialect declares it for that version). A
-`data_transfer` message is sent to the station as a follow-up, once the station has its answer.
+`data_transfer` message is sent to the station as a follow-up, once the station has its answer, and
+only on the first processing of a message: a retried StartTransaction, StopTransaction or
+TransactionEvent gets the same answer (amendments included) but no second RunningCost or FinalCost.
 """
 
 from __future__ import annotations
@@ -55,8 +57,13 @@ class Triggers:
         *,
         id_token: str | None = None,
         at: datetime | None = None,
+        repeated: bool = False,
     ) -> list[Amendment]:
-        """Act on a trigger: amendments of the `action` answer being sent, in order; DataTransfers queued."""
+        """Act on a trigger: amendments of the `action` answer being sent, in order; DataTransfers queued.
+
+        `repeated`: the station sent this message before and it was processed then (a retry). Its answer
+        is amended alike, but its follow-ups went out the first time: none is queued again.
+        """
         dialects = self.bindings.dialects_for(station_id, session.dialect if session is not None else None)
         if not dialects:
             return []
@@ -77,7 +84,7 @@ class Triggers:
                         if amendment:
                             amendments.append(amendment)
                             await self.recorder.shown(station_id, dialect, message, session, context)
-                elif message.kind == "data_transfer":
+                elif message.kind == "data_transfer" and not repeated:
                     send = _Send(self, station_id, dialect, message, params, context, session)
                     self.followups.schedule(station_id, send)
         return amendments

@@ -20,6 +20,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -132,6 +134,10 @@ class ChargingSession(Base):
     stopped_at: Mapped[datetime | None]
     meter_start_wh: Mapped[float | None] = mapped_column(Float)
     meter_stop_wh: Mapped[float | None] = mapped_column(Float)
+    # Exact: the transaction's own begin / end reading (1.6 meterStart / meterStop, a Transaction.Begin /
+    # Transaction.End sample); otherwise the lowest / highest reading seen so far (charging.sessions).
+    meter_start_exact: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    meter_stop_exact: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     energy_wh: Mapped[float | None] = mapped_column(Float)
     stop_reason: Mapped[str | None] = mapped_column(String(40))
     charging_state: Mapped[str | None] = mapped_column(String(20))
@@ -162,18 +168,45 @@ class TransactionEventRecord(Base):
     offline: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+# A reading is the same reading with the same time, measurand, phase, location and context in the same
+# session (or, outside any session, at the same station and EVSE). The optional parts are coalesced so
+# that "none" equals "none" on both engines; inserts skip a reading kept already (ON CONFLICT DO NOTHING).
+SAME_READING = ("at", "measurand", "coalesce(phase, '')", "coalesce(location, '')", "coalesce(context, '')")
+IN_SESSION, OUTSIDE_SESSION = "session_id IS NOT NULL", "session_id IS NULL"
+
+
 class MeterValueRecord(Base):
+    """One sampled value, kept once (SAME_READING): a reading sent again adds no row."""
+
     __tablename__ = "meter_values"
+    __table_args__ = (
+        Index(
+            "uq_meter_value_in_session",
+            *map(text, ("session_id", *SAME_READING)),
+            unique=True,
+            sqlite_where=text(IN_SESSION),
+            postgresql_where=text(IN_SESSION),
+        ),
+        Index(
+            "uq_meter_value_outside_session",
+            *map(text, ("station_id", "coalesce(evse_id, -1)", *SAME_READING)),
+            unique=True,
+            sqlite_where=text(OUTSIDE_SESSION),
+            postgresql_where=text(OUTSIDE_SESSION),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
     station_id: Mapped[str] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"))
-    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
+    # found by session through uq_meter_value_in_session, which leads with it
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
     evse_id: Mapped[int | None] = mapped_column(Integer)
     at: Mapped[datetime]
     measurand: Mapped[str] = mapped_column(String(50))
     value: Mapped[float] = mapped_column(Float)
     unit: Mapped[str | None] = mapped_column(String(20))
     phase: Mapped[str | None] = mapped_column(String(10))
+    location: Mapped[str | None] = mapped_column(String(10))
     context: Mapped[str | None] = mapped_column(String(30))
 
 

@@ -23,26 +23,44 @@ INSERT INTO boot_history (station_id, at, ocpp_version, vendor, model, serial, f
 VALUES (:station_id, :at, :version, :vendor, :model, :serial, :firmware, :reason)
 """
 
-# The session is found by its transaction id; samples outside a session keep session_id NULL.
+# The session is found by its transaction id; samples outside a session keep session_id NULL. A reading
+# kept already (the same reading sent again: models.SAME_READING) is skipped.
 INSERT_METER_VALUE = """
-INSERT INTO meter_values (station_id, session_id, evse_id, at, measurand, value, unit, phase, context)
+INSERT INTO meter_values (station_id, session_id, evse_id, at, measurand, value, unit, phase, location, context)
 VALUES (
     :station_id,
     (SELECT id FROM sessions WHERE station_id = CAST(:station_id AS VARCHAR) AND transaction_id = :transaction_id),
-    :evse_id, :at, :measurand, :value, :unit, :phase, :context
+    :evse_id, :at, :measurand, :value, :unit, :phase, :location, :context
 )
+ON CONFLICT DO NOTHING
 """
 
-# CASTs tell PostgreSQL the type of a parameter used twice. Energy from the lowest and highest register
-# readings seen (right-hand sides read the old values).
-UPDATE_SESSION_ENERGY = """
+# The session's meter start and stop as a message's register readings say (charging.sessions.READING_CONTEXTS):
+# an exact start (:begin) or stop (:end) is taken unless one is kept already; otherwise the start is lowered
+# to :low and the stop raised to :high while they are not exact. Any parameter may be NULL. CASTs tell
+# PostgreSQL the type of a parameter; right-hand sides read the old values.
+UPDATE_SESSION_METER = """
 UPDATE sessions SET
-    meter_start_wh = COALESCE(meter_start_wh, CAST(:low AS FLOAT)),
-    meter_stop_wh = CASE WHEN meter_stop_wh IS NULL OR meter_stop_wh < CAST(:high AS FLOAT)
-        THEN CAST(:high AS FLOAT) ELSE meter_stop_wh END,
-    energy_wh = CASE WHEN meter_stop_wh IS NULL OR meter_stop_wh < CAST(:high AS FLOAT)
-        THEN CAST(:high AS FLOAT) ELSE meter_stop_wh END - COALESCE(meter_start_wh, CAST(:low AS FLOAT))
+    meter_start_wh = CASE
+        WHEN meter_start_exact THEN meter_start_wh
+        WHEN CAST(:begin AS FLOAT) IS NOT NULL THEN CAST(:begin AS FLOAT)
+        WHEN meter_start_wh IS NULL OR meter_start_wh > CAST(:low AS FLOAT) THEN CAST(:low AS FLOAT)
+        ELSE meter_start_wh END,
+    meter_start_exact = (meter_start_exact OR CAST(:begin AS FLOAT) IS NOT NULL),
+    meter_stop_wh = CASE
+        WHEN meter_stop_exact THEN meter_stop_wh
+        WHEN CAST(:end AS FLOAT) IS NOT NULL THEN CAST(:end AS FLOAT)
+        WHEN meter_stop_wh IS NULL OR meter_stop_wh < CAST(:high AS FLOAT) THEN CAST(:high AS FLOAT)
+        ELSE meter_stop_wh END,
+    meter_stop_exact = (meter_stop_exact OR CAST(:end AS FLOAT) IS NOT NULL)
 WHERE station_id = :station_id AND transaction_id = :transaction_id
+"""
+
+# The session's energy between its meter start and stop (after UPDATE_SESSION_METER).
+UPDATE_SESSION_ENERGY = """
+UPDATE sessions SET energy_wh = meter_stop_wh - meter_start_wh
+WHERE station_id = :station_id AND transaction_id = :transaction_id
+    AND meter_start_wh IS NOT NULL AND meter_stop_wh IS NOT NULL
 """
 
 # The newest session of the station with this transaction id, or else with this (hashed) id token.

@@ -26,6 +26,7 @@ from ocpay.ocpp.model import (
     SessionStart,
     SessionStarted,
     SessionStop,
+    SessionStopped,
     StationNotice,
     TransactionEvent,
     TransactionEventReply,
@@ -111,7 +112,7 @@ class FakeSessions(_Recorder):
 
     authorization: Authorization = field(default_factory=lambda: Authorization("Accepted"))
     started: SessionStarted = field(default_factory=lambda: SessionStarted(1, Authorization("Accepted")))
-    stopped: Authorization | None = None
+    stopped: SessionStopped = field(default_factory=SessionStopped)
     event_reply: TransactionEventReply = field(default_factory=TransactionEventReply)
 
     async def authorize(self, station_id: str, token: IdToken) -> Authorization:
@@ -122,7 +123,7 @@ class FakeSessions(_Recorder):
         self._record("start", station_id, start)
         return self.started
 
-    async def stop(self, station_id: str, stop: SessionStop) -> Authorization | None:
+    async def stop(self, station_id: str, stop: SessionStop) -> SessionStopped:
         self._record("stop", station_id, stop)
         return self.stopped
 

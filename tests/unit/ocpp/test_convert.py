@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from typing import get_args
 
 import pytest
 
 from ocpay.ocpp.handlers._convert import (
+    DEFAULT_UNITS,
+    default_unit,
     format_time,
     id_tag_info,
     id_token_info,
@@ -16,6 +19,7 @@ from ocpay.ocpp.handlers._convert import (
     parse_time,
 )
 from ocpay.ocpp.model import Authorization, AuthStatus, IdToken, MeterSample
+from ocpay.ocpp.schemas import schema_dir
 from tests.unit.ocpp.fakes import T0, assert_valid
 
 # -- times ----------------------------------------------------------------------------------------------
@@ -155,6 +159,84 @@ def test_2x_values_are_scaled_by_their_multiplier_and_default_to_wh() -> None:
     assert (samples[1].measurand, samples[1].unit, samples[1].phase) == ("Voltage", "V", "L1-N")
     assert samples[1].value == pytest.approx(230.4)
     assert samples[2] == MeterSample(T0, "Energy.Active.Import.Register", 500.0, unit="Wh")
+
+
+# The measurand's unit when a sample names none: (measurand, unit), one row per kind of quantity.
+UNIT_TABLE = [
+    ("Energy.Active.Import.Register", "Wh"),
+    ("Energy.Active.Export.Interval", "Wh"),
+    ("Energy.Active.Net", "Wh"),
+    ("Energy.Reactive.Import.Register", "varh"),
+    ("Energy.Apparent.Net", "VAh"),
+    ("EnergyRequest.Target", "Wh"),
+    ("Power.Active.Import", "W"),
+    ("Power.Offered", "W"),
+    ("Power.Reactive.Export", "var"),
+    ("Current.Import", "A"),
+    ("Current.Offered", "A"),
+    ("Voltage", "V"),
+    ("Frequency", "Hz"),
+    ("SoC", "Percent"),
+    ("Display.PresentSOC", "Percent"),
+    ("Display.RemainingTimeToTargetSOC", "s"),
+    ("Temperature", "Celsius"),
+    ("Power.Factor", None),
+    ("RPM", None),
+    ("Display.ChargingComplete", None),
+    ("Vendor.Own.Measurand", None),
+]
+
+
+@pytest.mark.parametrize(("measurand", "unit"), UNIT_TABLE)
+@pytest.mark.parametrize("version", ["1.6", "2.0.1", "2.1"])
+def test_a_sample_without_a_unit_has_its_measurands_default_unit(version: str, measurand: str, unit: str) -> None:
+    value: object = "42" if version == "1.6" else 42
+    meter_value = {"timestamp": "2025-03-14T09:26:53.589Z", "sampledValue": [{"value": value, "measurand": measurand}]}
+    (sample,) = meter_samples([meter_value], version)
+    assert (sample.measurand, sample.value, sample.unit) == (measurand, 42.0, unit)
+
+
+def test_a_2x_multiplier_without_a_unit_scales_the_measurands_default_unit() -> None:
+    sampled = {"value": 5, "measurand": "SoC", "unitOfMeasure": {"multiplier": 1}}
+    (sample,) = meter_samples([{"timestamp": "2025-03-14T09:26:53.589Z", "sampledValue": [sampled]}], "2.0.1")
+    assert (sample.value, sample.unit) == (50.0, "Percent")
+
+
+def test_a_unit_the_station_names_is_kept_whatever_the_default() -> None:
+    sampled = {"value": "300", "measurand": "Temperature", "unit": "K"}
+    (sample,) = meter_samples([{"timestamp": "2025-03-14T09:26:53.589Z", "sampledValue": [sampled]}], "1.6")
+    assert sample.unit == "K"
+
+
+@pytest.mark.parametrize("version", ["1.6", "2.0.1", "2.1"])
+def test_every_measurand_of_every_version_has_a_row_in_the_unit_table(version: str) -> None:
+    dimensionless = {"Power.Factor", "RPM", "Display.ChargingComplete", "Display.InletHot"}
+    measurands = set(_schema_enum(version, "measurand"))
+    assert measurands - dimensionless <= set(DEFAULT_UNITS)
+    assert all(default_unit(m) is None for m in dimensionless)
+    assert {m for m in measurands if m.startswith("Energy")} <= {
+        m for m, u in DEFAULT_UNITS.items() if u in ("Wh", "varh", "VAh")
+    }
+
+
+def _schema_enum(version: str, field: str) -> list[str]:
+    """The values the official MeterValues schema of `version` allows for a sampledValue field."""
+    stem = "MeterValues" if version == "1.6" else "MeterValuesRequest"
+    schema = json.loads((schema_dir(version) / f"{stem}.json").read_text())
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == field and isinstance(value, dict) and "enum" in value:
+                    found.extend(value["enum"])
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(schema)
+    return found
 
 
 def test_samples_keep_the_time_of_their_meter_value() -> None:

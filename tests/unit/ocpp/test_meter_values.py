@@ -52,8 +52,8 @@ async def test_16_samples_outside_a_transaction_have_no_transaction_id() -> None
 
     await ask(meter_values.handle, context("1.6", sessions=sessions), "MeterValues", payload)
 
-    # without a measurand, a sample is the energy register; a 1.6 sample without a unit has none
-    report = MeterReport(0, None, (MeterSample(T0, "Energy.Active.Import.Register", 7.0, unit=None),))
+    # without a measurand, a sample is the energy register; without a unit, in the register's Wh
+    report = MeterReport(0, None, (MeterSample(T0, "Energy.Active.Import.Register", 7.0, unit="Wh"),))
     assert sessions.calls == [("meter_values", (STATION, report))]
 
 

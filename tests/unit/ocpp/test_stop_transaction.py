@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from ocpay.ocpp.handlers import stop_transaction
-from ocpay.ocpp.model import Authorization, IdToken, MeterSample, SessionStop
+from ocpay.ocpp.model import Authorization, IdToken, MeterSample, SessionStop, SessionStopped
 from tests.unit.ocpp.fakes import STATION, T0, FakeSessions, ask, context
 
 STOP = {"transactionId": 1042, "meterStop": 19870, "timestamp": "2025-03-14T09:26:53.589Z"}
 
 
 async def test_a_stop_by_tag_hears_the_tag_verdict() -> None:
-    sessions = FakeSessions(stopped=Authorization("Accepted"))
+    sessions = FakeSessions(stopped=SessionStopped(Authorization("Accepted")))
     payload = {**STOP, "idTag": "04A2B3C4", "reason": "EVDisconnected"}
 
     answer = await ask(stop_transaction.handle, context("1.6", sessions=sessions), "StopTransaction", payload)
@@ -23,7 +23,7 @@ async def test_a_stop_by_tag_hears_the_tag_verdict() -> None:
 
 
 async def test_a_stop_without_tag_or_reason_is_a_local_stop_answered_empty() -> None:
-    sessions = FakeSessions(stopped=None)
+    sessions = FakeSessions(stopped=SessionStopped())
 
     answer = await ask(stop_transaction.handle, context("1.6", sessions=sessions), "StopTransaction", STOP)
 
@@ -33,7 +33,7 @@ async def test_a_stop_without_tag_or_reason_is_a_local_stop_answered_empty() -> 
 
 async def test_a_stop_of_an_unknown_transaction_is_still_answered() -> None:
     # the port answers for the tag whether or not it knew the transaction: the station must not retry forever
-    sessions = FakeSessions(stopped=Authorization("Invalid"))
+    sessions = FakeSessions(stopped=SessionStopped(Authorization("Invalid")))
     payload = {**STOP, "transactionId": 999999, "idTag": "04A2B3C4"}
 
     answer = await ask(stop_transaction.handle, context("1.6", sessions=sessions), "StopTransaction", payload)
@@ -44,7 +44,7 @@ async def test_a_stop_of_an_unknown_transaction_is_still_answered() -> None:
 
 
 async def test_a_stop_with_an_unknown_tag_hears_invalid() -> None:
-    sessions = FakeSessions(stopped=Authorization("Unknown"))
+    sessions = FakeSessions(stopped=SessionStopped(Authorization("Unknown")))
 
     answer = await ask(
         stop_transaction.handle, context("1.6", sessions=sessions), "StopTransaction", {**STOP, "idTag": "NOBODY"}

@@ -20,6 +20,7 @@ from ocpay.ocpp.model import (
     SessionStart,
     SessionStarted,
     SessionStop,
+    SessionStopped,
     TransactionEvent,
     TransactionEventReply,
 )
@@ -203,7 +204,7 @@ STANDARD = {
         "session_started",
     ),
     "MeterValues": (seen("MeterValues", MeterReport(1, "7", ())), "meter_values"),
-    "StopTransaction": (seen("StopTransaction", SessionStop(7, 900, AT)), "session_stopped"),
+    "StopTransaction": (seen("StopTransaction", SessionStop(7, 900, AT), SessionStopped()), "session_stopped"),
     "TransactionEvent": (
         seen("TransactionEvent", event("Updated"), TransactionEventReply(), version="2.0.1"),
         "meter_values",
@@ -302,6 +303,25 @@ async def test_each_transaction_event_type_fires_its_trigger(kind: str, trigger:
     assert [x["trigger"] for x in f.triggers.fired] == [trigger]
 
 
+REPEATS = {
+    "StartTransaction": seen(
+        "StartTransaction", SessionStart(1, IdToken("RFID1"), 0, AT), SessionStarted(7, ACCEPTED, True)
+    ),
+    "StopTransaction": seen("StopTransaction", SessionStop(7, 900, AT), SessionStopped(repeated=True)),
+    "TransactionEvent": seen("TransactionEvent", event("Ended"), TransactionEventReply(repeated=True), version="2.0.1"),
+}
+
+
+@pytest.mark.parametrize("action", list(REPEATS))
+async def test_a_retried_start_stop_or_event_fires_its_trigger_as_a_repeat(action: str) -> None:
+    f = build(amendments=[{"totalCost": 1.5}])
+    first, _ = STANDARD[action]
+    await dispatch(f, first, {})
+    answer = await dispatch(f, REPEATS[action], {})
+    assert answer == {"totalCost": 1.5}  # the retry's answer is amended alike
+    assert [x["repeated"] for x in f.triggers.fired] == [False, True]
+
+
 async def test_amendments_are_merged_into_the_answer_in_order_without_changing_it() -> None:
     f = build(amendments=[PRICE_MESSAGE, {"idTokenInfo": {"personalMessage": {"content": "Welcome"}}}])
     answer = {"idTokenInfo": {"status": "Accepted"}}
@@ -317,7 +337,9 @@ async def test_custom_data_a_dialect_claims_is_received_with_the_carrier_s_trans
     f = build(bound=(), dialects=(TERMINAL, CUSTOM_DATA))
     paid = {"vendorId": "com.example.pay", "paidAmount": 17.4}
     custom = CustomData("com.example.pay", paid, "TX-1")
-    await dispatch(f, seen("TransactionEvent", event("Ended"), version="2.0.1", custom=custom), {})
+    await dispatch(
+        f, seen("TransactionEvent", event("Ended"), TransactionEventReply(), version="2.0.1", custom=custom), {}
+    )
     assert f.receiver.received == [("CS1", "PaidAtTerminal", paid, {"transaction_id": "TX-1"})]
     assert [x["trigger"] for x in f.triggers.fired] == ["session_stopped"]  # the standard observer still runs
 
@@ -325,7 +347,9 @@ async def test_custom_data_a_dialect_claims_is_received_with_the_carrier_s_trans
 async def test_custom_data_of_another_vendor_is_ignored() -> None:
     f = build(dialects=(TERMINAL, CUSTOM_DATA))
     custom = CustomData("org.other", {"vendorId": "org.other", "x": 1})
-    await dispatch(f, seen("TransactionEvent", event("Updated"), version="2.0.1", custom=custom), {})
+    await dispatch(
+        f, seen("TransactionEvent", event("Updated"), TransactionEventReply(), version="2.0.1", custom=custom), {}
+    )
     assert f.receiver.received == []
 
 
@@ -345,7 +369,9 @@ async def test_payment_facts_in_a_transaction_event_are_read_as_the_session_s_di
     session = SimpleNamespace(id=3, dialect="test.limits", id_token=None)
     f = build(bound=(), dialects=(TERMINAL, LIMITS), sessions={("CS1", "TX-1"): session})
     payload = {"transactionInfo": {"transactionId": "TX-1", "transactionLimit": limit}}
-    await dispatch(f, seen("TransactionEvent", event("Updated"), version="2.1", payload=payload), {})
+    await dispatch(
+        f, seen("TransactionEvent", event("Updated"), TransactionEventReply(), version="2.1", payload=payload), {}
+    )
     assert [x[1] for x in f.receiver.received] == received
 
 

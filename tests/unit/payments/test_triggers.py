@@ -137,3 +137,19 @@ async def test_a_trigger_from_a_custom_message_asks_the_station_s_version() -> N
     f = build([(OCA, {})])
     await f.triggers.fire("CS1", None, "session_started", stopped_session())
     assert f.versions_asked == ["CS1"] and [w for _, w in f.scheduled]  # 1.6: RunningCost queued
+
+
+@pytest.mark.parametrize("trigger", ["session_started", "session_stopped"])
+async def test_a_retried_message_queues_no_follow_up_again(trigger: Any) -> None:
+    f = build([(OCA, {})])
+    action = "StartTransaction" if trigger == "session_started" else "StopTransaction"
+    await f.triggers.fire("CS1", "1.6", trigger, stopped_session(), action)
+    await f.triggers.fire("CS1", "1.6", trigger, stopped_session(), action, repeated=True)
+    assert len(f.scheduled) == 1  # the first processing's RunningCost / FinalCost only
+
+
+async def test_a_retried_message_gets_the_same_amended_answer() -> None:
+    f = build([(OCA, {})])
+    first = await f.triggers.fire("CS1", "2.0.1", "authorized", None, "Authorize", id_token="RFID1")
+    again = await f.triggers.fire("CS1", "2.0.1", "authorized", None, "Authorize", id_token="RFID1", repeated=True)
+    assert again == first != []

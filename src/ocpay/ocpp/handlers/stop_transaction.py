@@ -22,6 +22,6 @@ async def handle(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
         id_token=IdToken(id_tag) if id_tag else None,
         samples=meter_samples(payload.get("transactionData") or [], ctx.version),
     )
-    auth = await ctx.ports.sessions.stop(ctx.station_id, stop)
-    ctx.observed(stop, auth)
-    return {"idTagInfo": id_tag_info(auth)} if auth else {}
+    stopped = await ctx.ports.sessions.stop(ctx.station_id, stop)
+    ctx.observed(stop, stopped)
+    return {"idTagInfo": id_tag_info(stopped.authorization)} if stopped.authorization else {}

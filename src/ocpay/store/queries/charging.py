@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
@@ -189,9 +190,20 @@ async def sessions_started_between(
     return list(await s.scalars(query))
 
 
+async def add_meter_values(s: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Keep the meter values `rows` hold; one kept already (the same reading, models.SAME_READING) is skipped."""
+    if rows:
+        insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+        await s.execute(insert(MeterValueRecord).on_conflict_do_nothing(), rows)
+
+
 async def meter_values(s: AsyncSession, session_id: int) -> list[MeterValueRecord]:
-    """The session's meter values in time order."""
-    query = select(MeterValueRecord).where(MeterValueRecord.session_id == session_id).order_by(MeterValueRecord.at)
+    """The session's meter values in time order, then in the order they were kept."""
+    query = (
+        select(MeterValueRecord)
+        .where(MeterValueRecord.session_id == session_id)
+        .order_by(MeterValueRecord.at, MeterValueRecord.id)
+    )
     return list(await s.scalars(query))
 
 
