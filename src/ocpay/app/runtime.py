@@ -21,6 +21,7 @@ from ocpay.gateway.server import Gateway, GatewayConfig
 from ocpay.ocpp.dispatch import Dispatcher
 from ocpay.ocpp.ports import Ports
 from ocpay.ocpp.routing import Router
+from ocpay.payments.configuration_check import ConfigurationCheck
 
 log = logging.getLogger("ocpay")
 
@@ -83,7 +84,10 @@ class CentralSystem:
                 login_failure_window=self.settings.login_failure_window,
             ),
         )
-        services.attach(Commands(LocalLink(self.gateway), services.schemas, services.stations))
+        commands = Commands(LocalLink(self.gateway), services.schemas, services.stations)
+        services.attach(commands)
+        check = ConfigurationCheck(services.payments.bindings, commands)
+        services.stations.on_boot(lambda station_id: _after_boot(services, commands, check, station_id))
         await self.gateway.start()
         config = uvicorn.Config(
             create_app(services, self.gateway),
@@ -152,6 +156,12 @@ class CentralSystem:
             await asyncio.Event().wait()
         finally:
             await self.stop()
+
+
+def _after_boot(services: Services, commands: Commands, check: ConfigurationCheck, station_id: str) -> None:
+    """Once the station has its BootNotification answer: re-read what waited for this reboot, check its integration."""
+    services.followups.schedule(station_id, lambda: commands.after_boot(station_id))
+    services.followups.schedule(station_id, lambda: check.after_boot(station_id))
 
 
 class _EmbeddedHttpServer(uvicorn.Server):

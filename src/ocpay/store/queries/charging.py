@@ -74,6 +74,16 @@ async def settings(s: AsyncSession, station_id: str) -> list[StationSetting]:
     return list(await s.scalars(query))
 
 
+async def settings_of_keys(s: AsyncSession, keys: list[str]) -> list[StationSetting]:
+    """The reported settings with these keys of every station bound to an integration."""
+    query = (
+        select(StationSetting)
+        .join(Station, Station.id == StationSetting.station_id)
+        .where(Station.integration.is_not(None), StationSetting.key.in_(keys))
+    )
+    return list(await s.scalars(query))
+
+
 async def setting(s: AsyncSession, station_id: str, key: str) -> StationSetting | None:
     """One reported setting of the station, or None."""
     return await s.get(StationSetting, (station_id, key))
