@@ -24,7 +24,7 @@ WRITE_ONLY: tuple[tuple[str, str], ...] = (
     (r"^BasicAuthPassword$", "2.x SecurityCtrlr.BasicAuthPassword: the Basic-auth password"),
     (r"Pass(word|phrase)$", "any password or passphrase (APN, Wi-Fi, a vendor's portal)"),
     (r"Private_?Key", "the private part of a key or certificate"),
-    (r"(^|_)Secret(Key)?$|^PreSharedKey$|^Psk$", "shared secrets and pre-shared keys"),
+    (r"Secret(Key)?$|^PreSharedKey$|^Psk$", "shared secrets and pre-shared keys"),
 )
 _WRITE_ONLY = re.compile("|".join(f"(?:{pattern})" for pattern, _ in WRITE_ONLY), re.IGNORECASE)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ocpay.charging.configuration import Change
 from ocpay.charging.stations import StationExists, Stations, UnknownStation, check_password, hash_password
 from ocpay.ocpp.model import ReportedVariable
 from ocpay.ocpp.ports import Admission
@@ -83,3 +84,32 @@ async def test_reported_settings_are_inserted_then_updated(db: Database) -> None
     await stations.store_settings("CP-1", [ReportedVariable("HeartbeatInterval", "60", True)])
     settings = {x.key: (x.value, x.readonly) for x in await stations.settings("CP-1")}
     assert settings == {"A": ("1", False), "HeartbeatInterval": ("60", True)}
+
+
+# -- settings ----------------------------------------------------------------------------------------------------
+async def test_a_reported_secret_is_stored_only_as_set(db: Database) -> None:
+    stations = Stations(db)
+    await stations.add("CP-1")
+    await stations.report("CP-1", [ReportedVariable("SecurityCtrlr.BasicAuthPassword", "hunter2-hunter2-hunter2")])
+    assert [(x.key, x.value) for x in await stations.settings("CP-1")] == [("SecurityCtrlr.BasicAuthPassword", "set")]
+
+
+async def test_an_accepted_change_is_the_setting_and_one_needing_a_reboot_is_pending_until_read(db: Database) -> None:
+    stations = Stations(db)
+    await stations.add("CP-1")
+    await stations.store_settings("CP-1", [ReportedVariable("HeartbeatInterval", "60"), ReportedVariable("X", "1")])
+    await stations.settings_changed(
+        "CP-1",
+        [
+            Change("HeartbeatInterval", "90", "Accepted"),
+            Change("X", "2", "RebootRequired"),
+            Change("Y", "3", "Rejected"),
+            Change("AuthorizationKey", "41424344454647484950", "RebootRequired"),
+        ],
+    )
+    assert {x.key: x.value for x in await stations.settings("CP-1")} == {"HeartbeatInterval": "90", "X": "1"}
+    assert stations.pending("CP-1") == {"X": "2", "AuthorizationKey": "set"}
+    await stations.store_settings("CP-1", [ReportedVariable("X", "2")])  # read again after the reboot
+    assert stations.pending("CP-1") == {"AuthorizationKey": "set"}
+    stations.forget_pending("CP-1", ["AuthorizationKey"])
+    assert stations.pending("CP-1") == {}
