@@ -160,7 +160,7 @@ async def test_the_command_log_keeps_every_argument_a_command_was_sent_with(serv
 
 # -- 2.0.1 ----------------------------------------------------------------------------------------------------
 class Configured201(ChargePoint201):
-    """A 2.0.1 station: OCPPCommCtrlr.HeartbeatInterval changes at once, SampledDataCtrlr.TxUpdatedInterval at reboot."""
+    """A 2.0.1 station: HeartbeatInterval changes at once, SampledDataCtrlr.TxUpdatedInterval at its reboot."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -105,12 +105,13 @@ def test_each_variable_of_a_set_variables_answer_has_its_own_status() -> None:
             {"component": {"name": "EVSE", "evse": {"id": 2}}, "variable": {"name": "Power"}, "attributeValue": "11"},
         ]
     }
+    results = [("Accepted", sent["setVariableData"][0]), ("RebootRequired", sent["setVariableData"][1])]
     answer = {
         "setVariableResult": [
-            {"attributeStatus": "Accepted", "component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}},
-            {"attributeStatus": "RebootRequired", "component": {"name": "EVSE", "evse": {"id": 2}}, "variable": {"name": "Power"}},
+            {"attributeStatus": status, "component": data["component"], "variable": data["variable"]}
+            for status, data in results
         ]
-    }  # fmt: skip
+    }
     assert configuration.changes("2.0.1", sent, answer) == [
         Change("OCPPCommCtrlr.HeartbeatInterval", "90", "Accepted"),
         Change("EVSE[evse 2].Power", "11", "RebootRequired"),
