@@ -60,6 +60,7 @@ class CentralSystem:
         sys.setswitchinterval(0.0005)
         services = self.services = await Services.open(self.settings)
         await services.stations.mark_all_disconnected()
+        await services.stations.conceal_stored_secrets()
         router = Router(payments=services.payments)
         ports = Ports(services.stations, services.sessions, services.custom, services.payments)
         dispatcher = Dispatcher(ports, router, services.schemas, services.followups)

@@ -31,6 +31,9 @@ class StationLink(Protocol):
         ...
 
 
+BOOT_READ_TIMEOUT = 15.0  # seconds: a read after a boot holds the station's command queue no longer
+
+
 class InvalidAnswer(Exception):
     """The station's answer broke the schema."""
 
@@ -110,7 +113,7 @@ class Commands:
         """Read again the settings the station was to take on at this reboot (RebootRequired before)."""
         pending = self.stations.pending(station_id)
         if pending:
-            await self.get_configuration(station_id, sorted(pending))
+            await self.get_configuration(station_id, sorted(pending), timeout=BOOT_READ_TIMEOUT)
 
     async def trigger_message(
         self, station_id: str, message: str, evse_id: int | None = None, *, timeout: float | None = None

@@ -26,6 +26,16 @@ WRITE_ONLY: tuple[tuple[str, str], ...] = (
     (r"Private_?Key", "the private part of a key or certificate"),
     (r"Secret(Key)?$|^PreSharedKey$|^Psk$", "shared secrets and pre-shared keys"),
 )
+# The same table for the database, coarser (LIKE patterns, lower case): `is_write_only` decides on what they find.
+WRITE_ONLY_LIKE = [
+    "%authorizationkey",
+    "%password%",
+    "%passphrase%",
+    "%private%key%",
+    "%secret%",
+    "%presharedkey",
+    "%psk",
+]
 _WRITE_ONLY = re.compile("|".join(f"(?:{pattern})" for pattern, _ in WRITE_ONLY), re.IGNORECASE)
 
 # A ChangeConfiguration / SetVariables status: what the CSMS records (1.6 and 2.x spell them alike).

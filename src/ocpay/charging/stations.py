@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from ocpay.charging import identity
-from ocpay.charging.configuration import RECORDED, Change, conceal, concealed
+from ocpay.charging.configuration import RECORDED, WRITE_ONLY_LIKE, Change, conceal, concealed
 from ocpay.ocpp.model import BootInfo, BootReply, ConnectorStatus, ReportedVariable, StationNotice, now
 from ocpay.ocpp.ports import Admission
 from ocpay.payments.redaction import mask
@@ -293,6 +293,15 @@ class Stations:
                     moment,
                 )
         self.forget_pending(station_id, [x.key for x in variables])
+
+    async def conceal_stored_secrets(self) -> int:
+        """Replace every write-only secret still stored in clear (kept before they were concealed) by "set"."""
+        async with self.db.write() as s:
+            found = await queries.settings_named_like(s, WRITE_ONLY_LIKE)
+            clear = [x for x in found if concealed(x.key, x.value) != x.value]
+            for setting in clear:
+                setting.value = concealed(setting.key, setting.value)
+        return len(clear)
 
     async def settings_changed(self, station_id: str, changes: Iterable[Change]) -> None:
         """Record what the station said to the settings we sent (see `configuration.RECORDED`).

@@ -69,8 +69,8 @@ class Bindings:
 
     async def refresh(self) -> None:
         """Re-read the bindings (another process, the CLI, may have changed them) and the values they adopt."""
-        keys = sorted({key for d in self.dialects for key in _parameter_keys(d.configuration).values()})
-        keys += sorted({key for e in self.catalog for key in _parameter_keys(e.configuration).values()})
+        sources = [*(d.configuration for d in self.dialects), *(e.configuration for e in self.catalog)]
+        keys = sorted({key for configuration in sources for key in _parameter_keys(configuration).values()})
         async with self.db.read() as s:
             stations = await queries.bound_stations(s)
             reported = await settings_queries.settings_of_keys(s, keys) if keys else []
@@ -191,6 +191,7 @@ class Bindings:
         dialect = self.dialects.get(entry.dialect) if entry and entry.dialect else None
         if entry is None or dialect is None:
             self._bindings.pop(station_id, None)
+            self._given.pop(station_id, None)
             return None
         merged = {**dialect.parameter_defaults(), **entry.parameters, **params}
         adopted = self._adoptable(station_id, merged, [*entry.configuration, *dialect.configuration])

@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import logging
 
-from ocpay.charging.commands import Commands
+from ocpay.charging.commands import BOOT_READ_TIMEOUT, Commands
 from ocpay.payments.bindings import Bindings
 
 log = logging.getLogger("ocpay.payments")
-
-BOOT_READ_TIMEOUT = 15.0  # seconds: a station that does not answer holds its command queue no longer
 
 
 class ConfigurationCheck:

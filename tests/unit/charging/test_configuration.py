@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ocpay.charging import configuration
@@ -27,6 +29,8 @@ from ocpay.ocpp.model import ReportedVariable
 )
 def test_a_secret_setting_is_write_only(key: str) -> None:
     assert is_write_only(key)
+    like = [re.compile("^" + p.replace("%", ".*") + "$") for p in configuration.WRITE_ONLY_LIKE]
+    assert any(x.match(key.lower()) for x in like), "the scrub of stored settings would miss it"
 
 
 @pytest.mark.parametrize(

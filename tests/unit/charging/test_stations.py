@@ -6,9 +6,10 @@ import pytest
 
 from ocpay.charging.configuration import Change
 from ocpay.charging.stations import StationExists, Stations, UnknownStation, check_password, hash_password
-from ocpay.ocpp.model import ReportedVariable
+from ocpay.ocpp.model import ReportedVariable, now
 from ocpay.ocpp.ports import Admission
 from ocpay.store.db import Database
+from ocpay.store.models import StationSetting
 
 
 def test_a_hashed_password_checks_out_and_nothing_else_does() -> None:
@@ -113,3 +114,17 @@ async def test_an_accepted_change_is_the_setting_and_one_needing_a_reboot_is_pen
     assert stations.pending("CP-1") == {"AuthorizationKey": "set"}
     stations.forget_pending("CP-1", ["AuthorizationKey"])
     assert stations.pending("CP-1") == {}
+
+
+async def test_a_secret_stored_in_clear_before_is_concealed_at_start(db: Database) -> None:
+    stations = Stations(db)
+    await stations.add("CP-1")
+    async with db.write() as s:  # as an older ocpay kept them
+        s.add(StationSetting(station_id="CP-1", key="AuthorizationKey", value="4142434445464748", updated_at=now()))
+        s.add(StationSetting(station_id="CP-1", key="AuthorizeRemoteTxRequests", value="true", updated_at=now()))
+    assert await stations.conceal_stored_secrets() == 1
+    assert {x.key: x.value for x in await stations.settings("CP-1")} == {
+        "AuthorizationKey": "set",
+        "AuthorizeRemoteTxRequests": "true",
+    }
+    assert await stations.conceal_stored_secrets() == 0

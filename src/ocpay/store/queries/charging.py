@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
@@ -81,6 +81,12 @@ async def settings_of_keys(s: AsyncSession, keys: list[str]) -> list[StationSett
         .join(Station, Station.id == StationSetting.station_id)
         .where(Station.integration.is_not(None), StationSetting.key.in_(keys))
     )
+    return list(await s.scalars(query))
+
+
+async def settings_named_like(s: AsyncSession, patterns: list[str]) -> list[StationSetting]:
+    """The settings of every station whose key matches one of the SQL LIKE patterns (case-insensitive)."""
+    query = select(StationSetting).where(or_(*(func.lower(StationSetting.key).like(p) for p in patterns)))
     return list(await s.scalars(query))
 
 
