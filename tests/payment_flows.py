@@ -100,17 +100,26 @@ async def settle(server: Running) -> None:
 
 
 class RawStation:
-    """A station speaking raw OCPP-J frames (for 2.1 messages the `ocpp` package mangles or drops)."""
+    """A station speaking raw OCPP-J frames (for 2.1 messages the `ocpp` package mangles or drops).
+
+    A CALL of the CSMS arriving while it waits for an answer (the settings read after a boot, say) is
+    kept in `calls` and answered NotImplemented, as a station that does not support it would.
+    """
 
     def __init__(self, ws: Any) -> None:
         self.ws = ws
         self._n = 0
+        self.calls: list[tuple[str, dict[str, Any]]] = []
 
     async def call(self, action: str, payload: dict[str, Any], timeout: float = 5) -> Any:
         self._n += 1
         message_id = f"m{self._n}"
         await self.ws.send(json.dumps([2, message_id, action, payload]))
         frame = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+        while frame[0] == 2:
+            self.calls.append((frame[2], frame[3]))
+            await self.ws.send(json.dumps([4, frame[1], "NotImplemented", f"{frame[2]} is not supported", {}]))
+            frame = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
         assert frame[1] == message_id, frame
         return frame
 

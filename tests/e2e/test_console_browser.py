@@ -113,6 +113,8 @@ async def test_login_and_a_station_comes_online_without_reloading(srv: Running, 
         await playwright_api.expect(page.get_by_test_id("health")).to_be_visible()
 
     await playwright_api.expect(page.get_by_test_id("station-state")).to_contain_text("offline", timeout=10_000)
+    await playwright_api.expect(page.get_by_test_id("connectors")).to_contain_text("Unknown")
+    await playwright_api.expect(page.get_by_test_id("connectors")).to_contain_text("last reported Available")
 
 
 async def test_follow_a_card_session_to_its_payment_timeline(srv: Running, page: Any, shots: Path) -> None:

@@ -8,10 +8,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ocpp.routing import on
+from ocpp.v16 import ChargePoint as ChargePoint16
 from ocpp.v16 import call as call16
+from ocpp.v16 import call_result as result16
+from ocpp.v16.enums import Action as Action16
 
 from tests.helpers import Running, station
-from tests.payment_flows import iso, minutes_ago, stored_anywhere
+from tests.payment_flows import iso, minutes_ago, settle, stored_anywhere
 
 DIALECT = "com.dbt.cardtxreport"
 ENTRY = "dbt-keren-worldline-yoneo"
@@ -146,3 +150,94 @@ async def test_a_station_added_with_an_integration_through_the_api_is_bound(sqli
         assert added.status_code == 201 and added.json()["integration"] == "dbt-keren-worldline-yoneo"
         detail = (await api.get("/api/stations/DBT-API")).json()
     assert detail["dialect"] == "com.dbt.cardtxreport"
+
+
+# -- the station's configuration at boot ---------------------------------------------------------------------
+class Keren(ChargePoint16):
+    """A DBT Keren: its terminal's idTag and vendorId are station settings, read with GetConfiguration."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.config = {"TPE_OCPP_TAGID": "TPE-TAG-7", "TPE_OCPP_VENDORID": "DBT.QCNG.TPE", "TPE_OCPP_DATA": "full"}
+        self.asked: list[list[str] | None] = []
+        self.changed: list[tuple[str, str]] = []
+
+    @on(Action16.get_configuration)
+    async def on_get_configuration(self, key: list[str] | None = None) -> Any:
+        self.asked.append(key)
+        asked = key or list(self.config)
+        return result16.GetConfiguration(
+            configuration_key=[
+                {"key": k, "value": self.config[k], "readonly": False} for k in asked if k in self.config
+            ],
+            unknown_key=[k for k in asked if k not in self.config] or None,
+        )
+
+    @on(Action16.change_configuration)
+    async def on_change_configuration(self, key: str, value: str) -> Any:
+        self.changed.append((key, value))
+        self.config[key] = value
+        return result16.ChangeConfiguration(status="Accepted")
+
+
+async def health(api: Any, station_id: str) -> dict[str, Any]:
+    response = await api.get(f"/api/stations/{station_id}/health")
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+async def test_a_binding_without_a_static_tag_takes_the_one_the_station_has(server: Running) -> None:
+    async with station(server, "KEREN-ADOPT", "1.6", Keren) as cp, server.http() as api:
+        authorized = await cp.call(call16.Authorize(id_tag="TPE-TAG-7"))
+        assert authorized.id_tag_info["status"] == "Invalid"  # unbound, nobody knows this tag yet
+
+        await boot(cp)  # matched to the DBT entry, which leaves static_id_tag unset
+        await settle(server)
+        assert cp.asked and set(cp.asked[0] or []) >= {"TPE_OCPP_TAGID", "TPE_OCPP_VENDORID", "TPE_OCPP_DATA"}
+        assert cp.changed == []  # nothing of the binding's to push
+
+        transaction_id = await charge(cp, "TPE-TAG-7")  # the terminal's tag: a card session, not refused
+        session = await session_of(api, "KEREN-ADOPT", transaction_id)
+        assert (session["billing"], session["payment"]["dialect"]) == ("terminal", DIALECT)
+
+        found = await health(api, "KEREN-ADOPT")
+        assert found["adopted"]["static_id_tag"]["value"] == "TPE-TAG-7"
+        assert found["adopted"]["static_id_tag"]["key"] == "TPE_OCPP_TAGID"
+        (tag,) = [c for c in found["configuration"] if c["key"] == "TPE_OCPP_TAGID"]
+        assert (tag["state"], tag["adopted"], tag["reported"]) == ("ok", True, "TPE-TAG-7")
+        assert found["mismatches"] == []
+        assert "Taken from the station" in (await api.get("/console/stations/KEREN-ADOPT")).text
+
+        # The operator sets it: the binding's value wins from now on (and is the CSMS's to push).
+        await bind(api, "KEREN-ADOPT", {"static_id_tag": "CSMS-TAG"})
+        assert (await health(api, "KEREN-ADOPT"))["adopted"] == {}
+
+
+async def test_a_setting_that_differs_from_the_binding_is_flagged_and_pushed_where_the_csms_owns_it(
+    server: Running,
+) -> None:
+    async with station(server, "KEREN-DIFF", "1.6", Keren) as cp, server.http() as api:
+        cp.config["TPE_OCPP_VENDORID"] = "ACME.TPE"  # the station's own; the binding keeps the default
+        await bind(api, "KEREN-DIFF", {"static_id_tag": "CSMS-TAG"})
+        await boot(cp)
+        await settle(server)
+
+        assert cp.changed == [("TPE_OCPP_TAGID", "CSMS-TAG")]  # the entry says the CSMS owns the tag
+        assert cp.config["TPE_OCPP_TAGID"] == "CSMS-TAG"
+        assert (await api.get("/api/stations/KEREN-DIFF")).json()["settings"]["TPE_OCPP_TAGID"] == "CSMS-TAG"
+
+        found = await health(api, "KEREN-DIFF")
+        states = {c["key"]: (c["state"], c["owner"]) for c in found["configuration"]}
+        assert states["TPE_OCPP_TAGID"] == ("ok", "csms")
+        assert states["TPE_OCPP_VENDORID"] == ("mismatch", "station")  # flagged, never pushed
+        assert (found["status"], found["mismatches"]) == ("attention", ["TPE_OCPP_VENDORID"])
+
+
+async def test_a_station_that_cannot_answer_the_boot_read_still_charges(server: Running) -> None:
+    async with station(server, "KEREN-PLAIN", "1.6") as cp, server.http() as api:  # no GetConfiguration handler
+        await bind(api, "KEREN-PLAIN", {"static_id_tag": "DBTCARD"})
+        await boot(cp)
+        await settle(server)
+        session = await session_of(api, "KEREN-PLAIN", await charge(cp, "DBTCARD"))
+        assert session["billing"] == "terminal"
+        assert (await health(api, "KEREN-PLAIN"))["status"] == "unverified"  # nothing reported: unknown, not wrong

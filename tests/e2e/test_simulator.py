@@ -63,11 +63,27 @@ async def test_injected_faults_lose_nothing(tmp_path: Path, fault: str) -> None:
         assert all(s["payment"]["status"] == "settled" for s in exported["terminal_paid"])
 
 
+async def test_a_station_whose_binding_leaves_its_static_tag_unset_charges_with_the_tag_read_at_boot(
+    tmp_path: Path,
+) -> None:
+    async with running(f"sqlite:///{tmp_path / 'sim.sqlite'}", open_registration=True) as srv:
+        # DBT card sessions use a static idTag; matched at boot, the binding reads it from TPE_OCPP_TAGID.
+        # A driver presents a card some time after the boot, not within its first milliseconds (pause).
+        fleet = profiles(CATALOG, DIALECTS, stations=1, entry_id="dbt-keren-worldline-yoneo")
+        options = Options(card_ratio=1.0, decline_ratio=0, pause=0.05)
+        summary = await simulate(srv.ocpp_url, fleet, sessions=2, options=options)
+        assert [o.result for o in summary.outcomes] == ["ok", "ok"]
+
+
 async def test_a_card_session_the_csms_does_not_recognise_is_reported_as_failed(tmp_path: Path) -> None:
     async with running(f"sqlite:///{tmp_path / 'sim.sqlite'}", open_registration=True) as srv:
-        # DBT card sessions use a static idTag that only a bound station's dialect knows
-        fleet = profiles(CATALOG, DIALECTS, stations=1, entry_id="dbt-keren-worldline-yoneo")
-        summary = await simulate(srv.ocpp_url, fleet, sessions=2, options=Options(card_ratio=1.0, decline_ratio=0))
+        (profile,) = profiles(CATALOG, DIALECTS, stations=1, entry_id="dbt-keren-worldline-yoneo")
+        async with srv.http() as api:  # the binding names another tag than the simulated terminal uses
+            assert (await api.post("/api/stations", json={"id": profile.station_id})).status_code == 201
+            binding = {"entry": "dbt-keren-worldline-yoneo", "params": {"static_id_tag": "NOT-THE-TERMINALS"}}
+            assert (await api.put(f"/api/stations/{profile.station_id}/integration", json=binding)).status_code == 200
+        options = Options(card_ratio=1.0, decline_ratio=0)
+        summary = await simulate(srv.ocpp_url, [profile], sessions=2, options=options)
         assert [o.result for o in summary.outcomes] == ["failed", "failed"]
         assert "Invalid" in summary.outcomes[0].reason
 

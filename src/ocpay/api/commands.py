@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from ocpay.app.container import Services
 from ocpay.charging.commands import Commands, InvalidAnswer
+from ocpay.charging.configuration import concealed
 from ocpay.gateway.server import CallFailed, CallTimeout, StationOffline
 from ocpay.ocpp.commands import UnsupportedCommand
 from ocpay.ocpp.schemas import SchemaViolation
@@ -45,6 +46,20 @@ CommandName = Literal[
 ]
 COMMANDS: tuple[str, ...] = CommandName.__args__  # type: ignore[attr-defined]
 
+# The arguments each command reads from `CommandIn`: what the command log keeps, as sent (a default too,
+# `operative: true` say; an argument left out, None, is not kept).
+ARGUMENTS: dict[str, tuple[str, ...]] = {
+    "remote-start": ("id_token", "evse_id"),
+    "remote-stop": ("transaction_id",),
+    "reset": ("hard",),
+    "set-configuration": ("key", "value"),
+    "get-configuration": ("keys",),
+    "trigger-message": ("message", "evse_id"),
+    "data-transfer": ("vendor_id", "message_id", "data"),
+    "unlock-connector": ("evse_id", "connector_id"),
+    "change-availability": ("evse_id", "operative"),
+}
+
 
 class CommandProblem(Exception):
     """The command could not be carried out; `status` is the HTTP status that says why."""
@@ -59,7 +74,7 @@ async def send(services: Services, station_id: str, command: str, body: CommandI
     """Send the command, keep it with its result in the command log, and return the station's answer."""
     if services.commands is None:
         raise CommandProblem(503, "this process holds no station connections")
-    arguments = body.model_dump(exclude_defaults=True)
+    arguments = logged_arguments(command, body)
     try:
         answer = await run(services.commands, station_id, command, body)
     except StationOffline:
@@ -123,6 +138,15 @@ async def run(commands: Commands, station_id: str, command: str, body: CommandIn
                 station_id, body.evse_id or 0, body.operative, timeout=body.timeout
             )
     raise ValueError(f"unknown command {command}")
+
+
+def logged_arguments(command: str, body: CommandIn) -> dict[str, Any]:
+    """The arguments of `command` as the command log keeps them: those it reads, a write-only secret as "set"."""
+    names = ARGUMENTS.get(command)
+    given = body.model_dump(exclude_unset=True) if names is None else {name: getattr(body, name) for name in names}
+    if "value" in given:
+        given["value"] = concealed(body.key, given["value"])
+    return given
 
 
 def _need(value: Any, name: str) -> Any:

@@ -29,6 +29,7 @@ from ocpay.store.models import (
     RequestHistoryEntry,
     Station,
     StationNoticeRecord,
+    StationSetting,
     UnrecognisedMessage,
 )
 
@@ -62,26 +63,35 @@ def station_view(station: Station) -> dict[str, Any]:
     }
 
 
-def connector_view(connector: Connector) -> dict[str, Any]:
-    """A connector's last reported status."""
+OFFLINE = "Unknown"  # a connector's status while its station is not connected: nobody knows it
+
+
+def connector_view(connector: Connector, online: bool) -> dict[str, Any]:
+    """A connector: its status (`Unknown` while the station is offline) and the status it last reported."""
     return {
         "evse_id": connector.evse_id,
         "connector_id": connector.connector_id,
-        "status": connector.status,
+        "status": connector.status if online else OFFLINE,
+        "last_status": connector.status,
         "error_code": connector.error_code,
         "info": connector.info,
         "updated_at": connector.updated_at,
     }
 
 
-def connector_brief_view(connector: Connector) -> dict[str, Any]:
-    """A connector in four fields (`ocpay stations show`): evse, connector, status, error."""
+def connector_brief_view(connector: Connector, online: bool) -> dict[str, Any]:
+    """A connector in four fields (`ocpay stations show`): evse, connector, status (`Unknown` offline), error."""
     return {
         "evse": connector.evse_id,
         "connector": connector.connector_id,
-        "status": connector.status,
+        "status": connector.status if online else OFFLINE,
         "error": connector.error_code,
     }
+
+
+def setting_view(setting: StationSetting) -> dict[str, Any]:
+    """A setting as the station last reported it (a write-only secret only as "set")."""
+    return {"key": setting.key, "value": setting.value, "readonly": setting.readonly, "updated_at": setting.updated_at}
 
 
 def boot_view(boot: BootRecord) -> dict[str, Any]:
@@ -102,8 +112,13 @@ def notice_view(notice: StationNoticeRecord) -> dict[str, Any]:
     return {"kind": notice.kind, "status": notice.status, "at": notice.at, "detail": notice.detail}
 
 
-def session_view(session: ChargingSession) -> dict[str, Any]:
-    """A session with its energy and, for a card session, the neutral payment summary (never an identifier)."""
+def session_view(session: ChargingSession, price_currency: str | None = None) -> dict[str, Any]:
+    """A session with its energy and, for a card session, the neutral payment summary (never an identifier).
+
+    `meter_stop_wh` is the meter at the stop: None while the session is active (`energy_wh` is the energy so
+    far). A payment whose messages name no currency is in the currency of the station's price
+    (`price_currency`), the price the session ran under.
+    """
     return {
         "id": session.id,
         "station_id": session.station_id,
@@ -115,7 +130,7 @@ def session_view(session: ChargingSession) -> dict[str, Any]:
         "started_at": session.started_at,
         "stopped_at": session.stopped_at,
         "meter_start_wh": session.meter_start_wh,
-        "meter_stop_wh": session.meter_stop_wh,
+        "meter_stop_wh": None if session.status == "active" else session.meter_stop_wh,
         "energy_wh": session.energy_wh,
         "stop_reason": session.stop_reason,
         "charging_state": session.charging_state,
@@ -129,7 +144,7 @@ def session_view(session: ChargingSession) -> dict[str, Any]:
             "status": session.payment_status,
             "authorized_amount": _amount(session.authorized_amount),
             "final_amount": _amount(session.final_amount),
-            "currency": session.currency,
+            "currency": session.currency or price_currency,
             "brand": session.card_brand,
         },
     }
@@ -173,9 +188,14 @@ def command_view(record: CommandRecord) -> dict[str, Any]:
     }
 
 
-def sessions_export_view(export: dict[str, list[ChargingSession]]) -> dict[str, list[dict[str, Any]]]:
-    """The session export, each group (`terminal_paid`, `csms_billed`) as session views."""
-    return {group: [session_view(x) for x in sessions] for group, sessions in export.items()}
+def sessions_export_view(
+    export: dict[str, list[ChargingSession]], currencies: dict[str, str] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """The session export, each group (`terminal_paid`, `csms_billed`) as session views (see `session_view`)."""
+    currencies = currencies or {}
+    return {
+        group: [session_view(x, currencies.get(x.station_id)) for x in sessions] for group, sessions in export.items()
+    }
 
 
 def sessions_csv(export: dict[str, list[dict[str, Any]]]) -> str:
@@ -221,10 +241,10 @@ def payment_event_view(event: PaymentEvent) -> dict[str, Any]:
     }
 
 
-def health_view(health: dict[str, Any]) -> dict[str, Any]:
+def health_view(health: dict[str, Any], price_currency: str | None = None) -> dict[str, Any]:
     """A station's integration health, its last card session as a session view."""
     last = health["last_card_session"]
-    return {**health, "last_card_session": None if last is None else session_view(last)}
+    return {**health, "last_card_session": None if last is None else session_view(last, price_currency)}
 
 
 def unrecognised_view(message: UnrecognisedMessage) -> dict[str, Any]:

@@ -51,7 +51,7 @@ class Services:
             hash_key=settings.payment_hash_key,
         )
         self.sessions = Sessions(db, authorize_unknown=settings.authorize_unknown, card_policy=self.payments)
-        self.health = IntegrationHealth(db, self.stations, self.payments, catalog)
+        self.health = IntegrationHealth(db, self.stations, self.payments)
         self.command_log = CommandLog(db, self.stations)
         self.requests = Requests(db, dialects, catalog, settings)
 

@@ -10,6 +10,7 @@ from ocpay.app.container import Services
 from ocpay.assessment import assess, recorded_documentation
 from ocpay.ocpp.model import now
 from ocpay.payments.health import FAILED_PAYMENTS
+from ocpay.store.models import ChargingSession
 from ocpay.store.queries import overview as queries
 
 
@@ -24,6 +25,16 @@ async def count_sessions(
 ) -> int:
     """How many sessions match the filter (the same filter as the session list)."""
     return await services.sessions.count(station_id=station_id, status=status, since=since)
+
+
+async def price_currencies(services: Services, sessions: list[ChargingSession]) -> dict[str, str]:
+    """station id -> the currency of its price, for the stations of card sessions whose messages named none."""
+    currencies: dict[str, str] = {}
+    for station_id in {x.station_id for x in sessions if x.billing == "terminal" and x.currency is None}:
+        price = await services.payments.prices.get(station_id)  # cached
+        if price is not None:
+            currencies[station_id] = price.currency
+    return currencies
 
 
 async def count_id_tokens(services: Services) -> int:

@@ -23,6 +23,7 @@ from ocpay.gateway.server import Gateway, GatewayConfig
 from ocpay.ocpp.dispatch import Dispatcher
 from ocpay.ocpp.ports import Ports
 from ocpay.ocpp.routing import Router
+from ocpay.payments.configuration_check import ConfigurationCheck
 
 log = logging.getLogger("ocpay")
 
@@ -62,6 +63,7 @@ class CentralSystem:
         sys.setswitchinterval(0.0005)
         services = self.services = await Services.open(self.settings)
         await services.stations.mark_all_disconnected()
+        await services.stations.conceal_stored_secrets()
         router = Router(payments=services.payments)
         ports = Ports(services.stations, services.sessions, services.custom, services.payments)
         dispatcher = Dispatcher(ports, router, services.schemas, services.followups)
@@ -86,7 +88,10 @@ class CentralSystem:
                 login_failure_window=self.settings.login_failure_window,
             ),
         )
-        services.attach(Commands(LocalLink(self.gateway), services.schemas, services.stations))
+        commands = Commands(LocalLink(self.gateway), services.schemas, services.stations)
+        services.attach(commands)
+        check = ConfigurationCheck(services.payments.bindings, commands)
+        services.stations.on_boot(lambda station_id: _after_boot(services, commands, check, station_id))
         await self.gateway.start()
         self.http_host = await http_address(self.settings, ApiTokens(services.db, self.settings.api_token))
         config = uvicorn.Config(
@@ -189,6 +194,12 @@ async def until_stopped() -> None:
         with contextlib.suppress(NotImplementedError):  # no signal handlers in this loop (Windows)
             loop.add_signal_handler(signum, on_signal, signum)
     await stopping.wait()
+
+
+def _after_boot(services: Services, commands: Commands, check: ConfigurationCheck, station_id: str) -> None:
+    """Once the station has its BootNotification answer: re-read what waited for this reboot, check its integration."""
+    services.followups.schedule(station_id, lambda: commands.after_boot(station_id))
+    services.followups.schedule(station_id, lambda: check.after_boot(station_id))
 
 
 class _EmbeddedHttpServer(uvicorn.Server):

@@ -7,13 +7,13 @@ a multi-node deployment swaps `StationLink` for one that reaches the node holdin
 from __future__ import annotations
 
 import itertools
+import time
 from typing import Any, Protocol
 
+from ocpay.charging import configuration
 from ocpay.charging.stations import Stations
 from ocpay.ocpp import commands as build
 from ocpay.ocpp.commands import Command
-from ocpay.ocpp.handlers.notify_report import variable_key
-from ocpay.ocpp.model import ReportedVariable
 from ocpay.ocpp.schemas import SchemaSet, SchemaViolation
 
 
@@ -31,6 +31,9 @@ class StationLink(Protocol):
         ...
 
 
+BOOT_READ_TIMEOUT = 15.0  # seconds: a read after a boot holds the station's command queue no longer
+
+
 class InvalidAnswer(Exception):
     """The station's answer broke the schema."""
 
@@ -42,7 +45,7 @@ class Commands:
         self.link = link
         self.schemas = schemas
         self.stations = stations
-        self._remote_start_ids = itertools.count(1)
+        self._request_ids = itertools.count(request_id_seed())  # remoteStartId, requestId: one each per request
 
     async def send(self, station_id: str, command: Command, timeout: float | None = None) -> dict[str, Any]:
         """The station's answer to a command; both are schema-checked (InvalidAnswer when the answer fails)."""
@@ -65,7 +68,7 @@ class Commands:
         """Ask the station to start a session for `id_token` (on an EVSE, when given); the station's answer."""
         version = self.version(station_id)
         return await self.send(
-            station_id, build.remote_start(version, id_token, evse_id, next(self._remote_start_ids)), timeout
+            station_id, build.remote_start(version, id_token, evse_id, next(self._request_ids)), timeout
         )
 
     async def remote_stop(
@@ -81,28 +84,36 @@ class Commands:
     async def set_configuration(
         self, station_id: str, key: str, value: str, *, timeout: float | None = None
     ) -> dict[str, Any]:
-        """Set one station setting (1.6 key or 2.x Component.Variable); the station's answer."""
-        return await self.send(station_id, build.set_configuration(self.version(station_id), key, value), timeout)
+        """Set one station setting (1.6 key or 2.x Component.Variable); the station's answer.
+
+        What the station accepted is recorded as its setting at once; what needs a reboot is pending until
+        its next boot (see `Stations.settings_changed`).
+        """
+        version = self.version(station_id)
+        command = build.set_configuration(version, key, value)
+        answer = await self.send(station_id, command, timeout)
+        await self.stations.settings_changed(station_id, configuration.changes(version, command.payload, answer))
+        return answer
 
     async def get_configuration(
         self, station_id: str, keys: list[str], *, timeout: float | None = None
     ) -> dict[str, Any]:
-        """Read settings (no keys: all) and keep those the answer reports; the station's answer."""
+        """Read settings (no keys: all) and keep those the answer reports; the answer, write-only secrets hidden.
+
+        2.x without keys asks for a full GetBaseReport under a requestId of its own: the settings arrive
+        later, as NotifyReport.
+        """
         version = self.version(station_id)
-        answer = await self.send(station_id, build.get_configuration(version, keys), timeout)
-        if version == "1.6":
-            reported = [
-                ReportedVariable(item["key"], item.get("value"), item.get("readonly", False))
-                for item in answer.get("configurationKey") or ()
-            ]
-        else:  # GetVariables; a full GetBaseReport arrives later as NotifyReport
-            reported = [
-                ReportedVariable(variable_key(item["component"], item["variable"]), item.get("attributeValue"))
-                for item in answer.get("getVariableResult") or ()
-                if item.get("attributeStatus") == "Accepted"
-            ]
-        await self.stations.store_settings(station_id, reported)
-        return answer
+        answer = await self.send(station_id, build.get_configuration(version, keys, next(self._request_ids)), timeout)
+        await self.stations.store_settings(station_id, configuration.reported(version, answer))
+        self.stations.forget_pending(station_id, keys)  # answered, if only as unknown
+        return configuration.conceal_answer(version, answer)
+
+    async def after_boot(self, station_id: str) -> None:
+        """Read again the settings the station was to take on at this reboot (RebootRequired before)."""
+        pending = self.stations.pending(station_id)
+        if pending:
+            await self.get_configuration(station_id, sorted(pending), timeout=BOOT_READ_TIMEOUT)
 
     async def trigger_message(
         self, station_id: str, message: str, evse_id: int | None = None, *, timeout: float | None = None
@@ -133,3 +144,12 @@ class Commands:
         return await self.send(
             station_id, build.change_availability(self.version(station_id), evse_id, operative), timeout
         )
+
+
+def request_id_seed() -> int:
+    """Where this process starts numbering remoteStartId / requestId: the clock in tenths of a second (mod 2^30).
+
+    Unique per request within a process, and a restarted process does not reuse the ids of the one before
+    (a station may still be sending the NotifyReport of an earlier request).
+    """
+    return int(time.time() * 10) % 2**30 + 1

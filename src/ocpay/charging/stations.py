@@ -8,9 +8,11 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from ocpay.charging import identity
+from ocpay.charging.configuration import RECORDED, WRITE_ONLY_LIKE, Change, conceal, concealed
 from ocpay.ocpp.model import BootInfo, BootReply, ConnectorStatus, ReportedVariable, StationNotice, now
 from ocpay.ocpp.ports import Admission
 from ocpay.payments.redaction import mask, mask_string
@@ -99,6 +101,8 @@ class Stations:
         self.open_registration = open_registration
         self._seen: dict[str, datetime] = {}
         self._scrypt = Scrypt()
+        self._pending: dict[str, dict[str, str | None]] = {}  # station -> key -> value waiting for a reboot
+        self._boot_hooks: list[Callable[[str], None]] = []
 
     # -- management -------------------------------------------------------------------------
     async def add(self, station_id: str, *, password: str | None = None) -> Station:
@@ -230,7 +234,13 @@ class Stations:
         await self.db.journal.write(
             Write(STATION_BOOTED, values), Write(INSERT_BOOT_RECORD, {**values, "reason": info.reason})
         )
+        for hook in self._boot_hooks:
+            hook(station_id)
         return BootReply("Accepted", self.heartbeat_interval, moment)
+
+    def on_boot(self, hook: Callable[[str], None]) -> None:
+        """Call `hook(station_id)` at each accepted boot, before the answer (it queues work, it must not wait)."""
+        self._boot_hooks.append(hook)
 
     async def heartbeat(self, station_id: str) -> None:
         """Remember the station as seen now."""
@@ -270,9 +280,13 @@ class Stations:
         """Keep the settings a station reported (NotifyReport)."""
         await self.store_settings(station_id, variables)
 
-    async def store_settings(self, station_id: str, variables: list[ReportedVariable]) -> None:
-        """Insert or update each reported setting of the station, stamped now."""
+    async def store_settings(self, station_id: str, variables: Iterable[ReportedVariable]) -> None:
+        """Insert or update each reported setting of the station, stamped now; a write-only secret only as "set".
+
+        A value the station reports is in effect: a change that was waiting for a reboot is no longer pending.
+        """
         moment = now()
+        variables = [conceal(x) for x in variables]
         async with self.db.write() as s:
             for variable in variables:
                 setting = await queries.setting(s, station_id, variable.key)
@@ -284,3 +298,43 @@ class Stations:
                     variable.readonly,
                     moment,
                 )
+        self.forget_pending(station_id, [x.key for x in variables])
+
+    async def conceal_stored_secrets(self) -> int:
+        """Replace every write-only secret still stored in clear (kept before they were concealed) by "set"."""
+        async with self.db.write() as s:
+            found = await queries.settings_named_like(s, WRITE_ONLY_LIKE)
+            clear = [x for x in found if concealed(x.key, x.value) != x.value]
+            for setting in clear:
+                setting.value = concealed(setting.key, setting.value)
+        return len(clear)
+
+    async def settings_changed(self, station_id: str, changes: Iterable[Change]) -> None:
+        """Record what the station said to the settings we sent (see `configuration.RECORDED`).
+
+        Accepted: the value is stored as the station's. RebootRequired: it is pending until the station's
+        next boot, when it is read again (`pending`). Any other status leaves the setting as it was.
+        """
+        accepted = []
+        for change in changes:
+            match RECORDED.get(change.status):
+                case "value":
+                    accepted.append(ReportedVariable(change.key, change.value))
+                case "pending":
+                    self._pending.setdefault(station_id, {})[change.key] = concealed(change.key, change.value)
+        if accepted:
+            await self.store_settings(station_id, accepted)
+
+    def pending(self, station_id: str) -> dict[str, str | None]:
+        """The settings the station accepted to take on at its next reboot: key -> value (secrets as "set")."""
+        return dict(self._pending.get(station_id, {}))
+
+    def forget_pending(self, station_id: str, keys: Iterable[str]) -> None:
+        """The station answered for these keys since: they are pending no more."""
+        pending = self._pending.get(station_id)
+        if pending is None:
+            return
+        for key in keys:
+            pending.pop(key, None)
+        if not pending:
+            del self._pending[station_id]

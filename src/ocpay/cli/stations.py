@@ -122,7 +122,8 @@ def show(station_id: StationArg, db: DbOption = None) -> None:
         if station is None:
             return None
         detail = station_view(station)
-        detail["connectors"] = [connector_brief_view(x) for x in await s.stations.connectors(station_id)]
+        connectors = await s.stations.connectors(station_id)
+        detail["connectors"] = [connector_brief_view(x, station.connected) for x in connectors]
         return detail
 
     detail = with_services(db, work)

@@ -158,6 +158,7 @@ class ConfigurationKey(_Strict):
     ocpp_versions: list[Literal["1.6", "2.0.1", "2.1"]] = ["1.6", "2.0.1", "2.1"]
     expected: str | None = None  # the value that must be set, or `$param.name`
     readonly: bool = False
+    owner: Literal["station", "csms"] = "station"  # csms: the CSMS sets its expected value when they differ
     description: str = ""
 
 

@@ -65,12 +65,12 @@ def set_configuration(version: str, key: str, value: str) -> Command:
     )
 
 
-def get_configuration(version: str, keys: list[str]) -> Command:
-    """GetConfiguration (1.6); GetVariables, or GetBaseReport for everything (2.x)."""
+def get_configuration(version: str, keys: list[str], request_id: int) -> Command:
+    """GetConfiguration (1.6); GetVariables, or GetBaseReport for everything under `request_id` (2.x)."""
     if version == "1.6":
         return Command("GetConfiguration", {"key": keys} if keys else {})
     if not keys:
-        return Command("GetBaseReport", {"requestId": 1, "reportBase": "FullInventory"})
+        return Command("GetBaseReport", {"requestId": request_id, "reportBase": "FullInventory"})
     data = []
     for key in keys:
         component, variable = _split_variable(key)

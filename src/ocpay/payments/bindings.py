@@ -7,13 +7,15 @@ dialect first, then through any dialect that alone claims their (vendorId, messa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from ocpay.charging.configuration import SET
 from ocpay.integrations.catalog import Catalog
-from ocpay.integrations.dialects import Dialect, DialectSet, Message
+from ocpay.integrations.dialects import ConfigurationKey, Dialect, DialectSet, Message
 from ocpay.payments.custom_messages import CustomHandler, CustomMessages
 from ocpay.store.db import Database
+from ocpay.store.queries import charging as settings_queries
 from ocpay.store.queries import payments as queries
 
 
@@ -25,6 +27,7 @@ class Binding:
     params: dict[str, Any]
     entry_id: str | None
     bound: bool = False  # by the operator: matching at boot leaves it alone
+    adopted: dict[str, str] = field(default_factory=dict)  # parameter -> the station's value (binding left it unset)
 
 
 class Claim(NamedTuple):
@@ -48,6 +51,8 @@ class Bindings:
         self.handler = handler  # where the custom messages a dialect claims are routed
         self._bindings: dict[str, Binding] = {}
         self._claims: dict[tuple[str, str], list[Claim]] = {}
+        self._given: dict[str, dict[str, Any]] = {}  # station -> the parameters the operator gave
+        self._reported: dict[str, dict[str, str]] = {}  # station -> configuration key -> value it reported
 
     def get(self, station_id: str) -> Binding | None:
         """The station's binding, or None while it has none."""
@@ -63,9 +68,15 @@ class Bindings:
                 self._claim(dialect, {**dialect.parameter_defaults(), **entry.parameters})
 
     async def refresh(self) -> None:
-        """Re-read the bindings: another process (the CLI) may have changed them."""
+        """Re-read the bindings (another process, the CLI, may have changed them) and the values they adopt."""
+        sources = [*(d.configuration for d in self.dialects), *(e.configuration for e in self.catalog)]
+        keys = sorted({key for configuration in sources for key in _parameter_keys(configuration).values()})
         async with self.db.read() as s:
             stations = await queries.bound_stations(s)
+            reported = await settings_queries.settings_of_keys(s, keys) if keys else []
+        self._reported = {}
+        for setting in reported:
+            self._reported.setdefault(setting.station_id, {})[setting.key] = setting.value or ""
         for station in stations:
             self._set(station.id, station.integration, station.integration_params or {}, station.integration_bound)
         for station_id in set(self._bindings) - {station.id for station in stations}:
@@ -108,6 +119,24 @@ class Bindings:
             station.integration = entry.id if entry else None
             params = station.integration_params or {}
         self._set(station_id, entry.id if entry else None, params)
+
+    def adopt(self, station_id: str, reported: dict[str, str | None]) -> Binding | None:
+        """The station's binding once it takes the station's values (reported settings) for the parameters it leaves
+        unset (None after the operator's, the catalog entry's and the dialect's values): a static idTag, say."""
+        self._reported[station_id] = {k: v or "" for k, v in reported.items()}
+        binding = self._bindings.get(station_id)
+        if binding is None:
+            return None
+        return self._set(station_id, binding.entry_id, self._given.get(station_id, {}), binding.bound)
+
+    def configuration(self, binding: Binding, version: str | None) -> list[ConfigurationKey]:
+        """The configuration keys the binding's dialect and catalog entry name for an OCPP version (the entry's
+        own wins where both name a key; all versions when `version` is None)."""
+        entry = self.catalog.get(binding.entry_id) if binding.entry_id else None
+        found: dict[str, ConfigurationKey] = {}
+        for key in [*(entry.configuration if entry else []), *binding.dialect.configuration]:
+            found.setdefault(key.key, key)
+        return [key for key in found.values() if version is None or version in key.ocpp_versions]
 
     def params_for(self, station_id: str, dialect: Dialect) -> dict[str, Any]:
         """The station's parameters if it is bound to `dialect`, else the dialect's defaults."""
@@ -162,11 +191,25 @@ class Bindings:
         dialect = self.dialects.get(entry.dialect) if entry and entry.dialect else None
         if entry is None or dialect is None:
             self._bindings.pop(station_id, None)
+            self._given.pop(station_id, None)
             return None
         merged = {**dialect.parameter_defaults(), **entry.parameters, **params}
-        binding = self._bindings[station_id] = Binding(dialect, merged, entry.id, bound)
+        adopted = self._adoptable(station_id, merged, [*entry.configuration, *dialect.configuration])
+        merged.update(adopted)
+        self._given[station_id] = dict(params)
+        binding = self._bindings[station_id] = Binding(dialect, merged, entry.id, bound, adopted)
         self._claim(dialect, merged)
         return binding
+
+    def _adoptable(self, station_id: str, params: dict[str, Any], keys: list[ConfigurationKey]) -> dict[str, str]:
+        """parameter -> the value the station reported for its key, for each parameter `params` leaves None."""
+        reported = self._reported.get(station_id, {})
+        adopted: dict[str, str] = {}
+        for name, key in _parameter_keys(keys).items():
+            value = reported.get(key)
+            if params.get(name) is None and value and value != SET:
+                adopted[name] = value
+        return adopted
 
     def _claim(self, dialect: Dialect, params: dict[str, Any]) -> None:
         """Route the dialect's incoming DataTransfers (as resolved with these parameters) to the handler."""
@@ -180,3 +223,12 @@ class Bindings:
             if not any(claim.dialect.id == dialect.id for claim in claims):
                 claims.append(Claim(dialect, message, params))
             self.custom.register(vendor_id, message.message_id, self.handler)
+
+
+def _parameter_keys(keys: list[ConfigurationKey]) -> dict[str, str]:
+    """parameter -> the configuration key whose expected value it is (`expected: $param.name`); first one wins."""
+    found: dict[str, str] = {}
+    for key in keys:
+        if key.expected and key.expected.startswith("$param."):
+            found.setdefault(key.expected.removeprefix("$param."), key.key)
+    return found

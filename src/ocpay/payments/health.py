@@ -6,7 +6,6 @@ from datetime import timedelta
 from typing import Any
 
 from ocpay.charging.stations import Stations
-from ocpay.integrations.catalog import Catalog
 from ocpay.ocpp.model import now
 from ocpay.payments.bindings import Binding
 from ocpay.payments.engine import Payments
@@ -21,11 +20,10 @@ ATTENTION_FAILURE_RATE = 0.2  # above this share of failed card sessions, the in
 class IntegrationHealth:
     """Reads a station's integration health from its binding, its reported settings and its recent sessions."""
 
-    def __init__(self, db: Database, stations: Stations, payments: Payments, catalog: Catalog) -> None:
+    def __init__(self, db: Database, stations: Stations, payments: Payments) -> None:
         self.db = db
         self.stations = stations
         self.payments = payments
-        self.catalog = catalog
 
     async def station(self, station_id: str, window: int = 20) -> dict[str, Any] | None:
         """The health of the station's integration, or None for an unknown station.
@@ -57,6 +55,7 @@ class IntegrationHealth:
             "integration": binding.entry_id if binding else station.integration,
             "dialect": binding.dialect.id if binding else None,
             "configuration": configuration,
+            "adopted": _adopted(configuration),
             "mismatches": mismatches,
             "unknowns": unknowns,
             "last_card_session": recent[0] if recent else None,
@@ -71,31 +70,42 @@ class IntegrationHealth:
         }
 
     async def _configuration(self, station: Station, binding: Binding | None) -> list[dict[str, Any]]:
-        """Each key the dialect and the catalog entry need, against the value the station last reported."""
+        """Each key the dialect and the catalog entry need, against the value the station last reported.
+
+        `parameter` names the binding's parameter a key's expected value is; `adopted` says that the binding
+        left it unset and took the station's value.
+        """
         if binding is None:
             return []
-        entry = self.catalog.get(binding.entry_id) if binding.entry_id else None
         settings = {x.key: x for x in await self.stations.settings(station.id)}
-        version = station.ocpp_version
         configuration: list[dict[str, Any]] = []
-        seen: set[str] = set()
-        for key in [*binding.dialect.configuration, *(entry.configuration if entry else [])]:
-            if key.key in seen or (version and version not in key.ocpp_versions):
-                continue
-            seen.add(key.key)
+        for key in self.payments.bindings.configuration(binding, station.ocpp_version):
             expected = binding.dialect.resolve(key.expected, binding.params) if key.expected else None
             reported = settings.get(key.key)
+            parameter = key.expected.removeprefix("$param.") if key.expected and key.expected[0] == "$" else None
             configuration.append(
                 {
                     "key": key.key,
                     "expected": expected,
+                    "parameter": parameter,
+                    "adopted": parameter in binding.adopted,
                     "reported": None if reported is None else reported.value,
                     "reported_at": None if reported is None else reported.updated_at,
                     "state": _setting_state(reported, expected),
+                    "owner": key.owner,
                     "description": key.description,
                 }
             )
         return configuration
+
+
+def _adopted(configuration: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """parameter -> the station's value the binding took (it left the parameter unset), and where it was read."""
+    return {
+        c["parameter"]: {"value": c["expected"], "key": c["key"], "reported_at": c["reported_at"]}
+        for c in configuration
+        if c["adopted"]
+    }
 
 
 def _setting_state(reported: StationSetting | None, expected: str | None) -> str:

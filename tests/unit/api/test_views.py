@@ -73,9 +73,31 @@ def test_a_command_record_reads_as_it_was_kept() -> None:
 
 def test_the_cli_shows_a_connector_in_four_fields() -> None:
     connector = Connector(station_id="CP-1", evse_id=1, connector_id=2, status="Available", error_code="NoError")
-    assert views.connector_brief_view(connector) == {"evse": 1, "connector": 2, "status": "Available",
-                                                     "error": "NoError"}  # fmt: skip
-    assert views.connector_view(connector)["connector_id"] == 2
+    assert views.connector_brief_view(connector, online=True) == {"evse": 1, "connector": 2, "status": "Available",
+                                                                  "error": "NoError"}  # fmt: skip
+    assert views.connector_view(connector, online=True)["connector_id"] == 2
+
+
+def test_a_connector_of_an_offline_station_is_unknown_and_keeps_its_last_status() -> None:
+    connector = Connector(station_id="CP-1", evse_id=1, connector_id=1, status="Charging", updated_at=AT)
+    view = views.connector_view(connector, online=False)
+    assert (view["status"], view["last_status"]) == ("Unknown", "Charging")
+    assert views.connector_brief_view(connector, online=False)["status"] == "Unknown"
+    assert views.connector_view(connector, online=True)["status"] == "Charging"
+
+
+def test_an_active_session_has_no_meter_stop_yet() -> None:
+    active = views.session_view(_session(status="active", stopped_at=None, meter_stop_wh=4_000, energy_wh=4_000))
+    assert active["meter_stop_wh"] is None and active["energy_wh"] == 4_000
+    assert views.session_view(_session())["meter_stop_wh"] == 12_500
+
+
+def test_a_card_session_without_a_currency_is_in_the_currency_of_the_station_price() -> None:
+    direct = _session(billing="terminal", dialect="ocpp21.direct-payment", final_amount=Decimal("7.5"), currency=None)
+    assert views.session_view(direct, "EUR")["payment"]["currency"] == "EUR"
+    assert views.session_view(direct)["payment"]["currency"] is None
+    named = _session(billing="terminal", currency="CHF")
+    assert views.session_view(named, "EUR")["payment"]["currency"] == "CHF"  # what the payment said wins
 
 
 def test_health_shows_its_last_card_session_as_a_session_view() -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from ocpay.charging.configuration import Change
 from ocpay.charging.stations import StationExists, Stations, UnknownStation, check_password, hash_password
-from ocpay.ocpp.model import ReportedVariable
+from ocpay.ocpp.model import ReportedVariable, now
 from ocpay.ocpp.ports import Admission
 from ocpay.store.db import Database
+from ocpay.store.models import StationSetting
 
 
 def test_a_hashed_password_checks_out_and_nothing_else_does() -> None:
@@ -83,3 +85,46 @@ async def test_reported_settings_are_inserted_then_updated(db: Database) -> None
     await stations.store_settings("CP-1", [ReportedVariable("HeartbeatInterval", "60", True)])
     settings = {x.key: (x.value, x.readonly) for x in await stations.settings("CP-1")}
     assert settings == {"A": ("1", False), "HeartbeatInterval": ("60", True)}
+
+
+# -- settings ----------------------------------------------------------------------------------------------------
+async def test_a_reported_secret_is_stored_only_as_set(db: Database) -> None:
+    stations = Stations(db)
+    await stations.add("CP-1")
+    await stations.report("CP-1", [ReportedVariable("SecurityCtrlr.BasicAuthPassword", "hunter2-hunter2-hunter2")])
+    assert [(x.key, x.value) for x in await stations.settings("CP-1")] == [("SecurityCtrlr.BasicAuthPassword", "set")]
+
+
+async def test_an_accepted_change_is_the_setting_and_one_needing_a_reboot_is_pending_until_read(db: Database) -> None:
+    stations = Stations(db)
+    await stations.add("CP-1")
+    await stations.store_settings("CP-1", [ReportedVariable("HeartbeatInterval", "60"), ReportedVariable("X", "1")])
+    await stations.settings_changed(
+        "CP-1",
+        [
+            Change("HeartbeatInterval", "90", "Accepted"),
+            Change("X", "2", "RebootRequired"),
+            Change("Y", "3", "Rejected"),
+            Change("AuthorizationKey", "41424344454647484950", "RebootRequired"),
+        ],
+    )
+    assert {x.key: x.value for x in await stations.settings("CP-1")} == {"HeartbeatInterval": "90", "X": "1"}
+    assert stations.pending("CP-1") == {"X": "2", "AuthorizationKey": "set"}
+    await stations.store_settings("CP-1", [ReportedVariable("X", "2")])  # read again after the reboot
+    assert stations.pending("CP-1") == {"AuthorizationKey": "set"}
+    stations.forget_pending("CP-1", ["AuthorizationKey"])
+    assert stations.pending("CP-1") == {}
+
+
+async def test_a_secret_stored_in_clear_before_is_concealed_at_start(db: Database) -> None:
+    stations = Stations(db)
+    await stations.add("CP-1")
+    async with db.write() as s:  # as an older ocpay kept them
+        s.add(StationSetting(station_id="CP-1", key="AuthorizationKey", value="4142434445464748", updated_at=now()))
+        s.add(StationSetting(station_id="CP-1", key="AuthorizeRemoteTxRequests", value="true", updated_at=now()))
+    assert await stations.conceal_stored_secrets() == 1
+    assert {x.key: x.value for x in await stations.settings("CP-1")} == {
+        "AuthorizationKey": "set",
+        "AuthorizeRemoteTxRequests": "true",
+    }
+    assert await stations.conceal_stored_secrets() == 0

@@ -10,6 +10,7 @@ import pytest
 from ocpay.integrations.catalog import Catalog
 from ocpay.integrations.dialects import DialectSet
 from ocpay.payments.bindings import Bindings
+from ocpay.store.queries import charging as settings_queries
 from ocpay.store.queries import payments as queries
 from tests.unit.payments.fakes import FakeDb, dialect
 
@@ -31,6 +32,7 @@ class Fixture(SimpleNamespace):
     bindings: Bindings
     registered: list[tuple[str, str | None]]
     stations: dict[str, Any]
+    reported: list[Any]  # the stations' reported settings
     db: FakeDb
 
 
@@ -40,7 +42,7 @@ async def handler(station_id: str, version: str, message: Any) -> None:
 
 @pytest.fixture
 def f(monkeypatch: pytest.MonkeyPatch) -> Fixture:
-    f = Fixture(registered=[], stations={}, db=FakeDb())
+    f = Fixture(registered=[], stations={}, reported=[], db=FakeDb())
 
     async def station(s: Any, station_id: str) -> Any:
         return f.stations.get(station_id)
@@ -49,7 +51,13 @@ def f(monkeypatch: pytest.MonkeyPatch) -> Fixture:
         return [x for x in f.stations.values() if x.integration is not None]
 
     monkeypatch.setattr(queries, "station", station)
+
+    async def settings_of_keys(s: Any, keys: list[str]) -> list[Any]:
+        bound = {x.id for x in await bound_stations(s)}
+        return [x for x in f.reported if x.key in keys and x.station_id in bound]
+
     monkeypatch.setattr(queries, "bound_stations", bound_stations)
+    monkeypatch.setattr(settings_queries, "settings_of_keys", settings_of_keys)
     custom = SimpleNamespace(register=lambda vendor_id, message_id, h: f.registered.append((vendor_id, message_id)))
     f.bindings = Bindings(f.db, DIALECTS, CATALOG, custom, handler)  # type: ignore[arg-type]
     return f
@@ -143,3 +151,54 @@ async def test_a_session_s_own_dialect_acts_beside_the_station_s(f: Fixture) -> 
     assert [d.id for d, _ in found] == [DBT, "ocpp21.direct-payment"]
     assert [d.id for d, _ in f.bindings.dialects_for("CS1", DBT)] == [DBT]
     assert f.bindings.dialects_for("CS2", None) == []
+
+
+# -- the station's values for what the binding leaves unset ----------------------------------------------------
+def report(f: Fixture, station_id: str, key: str, value: str) -> None:
+    f.reported.append(SimpleNamespace(station_id=station_id, key=key, value=value))
+
+
+@pytest.mark.parametrize(
+    ("given", "reported", "static_id_tag", "adopted"),
+    [
+        ({}, "TPE-TAG-7", "TPE-TAG-7", {"static_id_tag": "TPE-TAG-7"}),  # unset: the station's value
+        ({"static_id_tag": "MINE"}, "TPE-TAG-7", "MINE", {}),  # set by the operator: kept (a mismatch)
+        ({}, "", None, {}),  # the station has none either
+        ({}, "set", None, {}),  # a write-only secret's marker is never a value
+    ],
+)
+async def test_a_parameter_the_binding_leaves_unset_takes_the_station_value(
+    f: Fixture, given: dict[str, Any], reported: str, static_id_tag: str | None, adopted: dict[str, str]
+) -> None:
+    add_station(f, "CS1", "dbt-keren-worldline-yoneo", integration_params=given)
+    report(f, "CS1", "TPE_OCPP_TAGID", reported)
+    await f.bindings.refresh()
+    binding = f.bindings.get("CS1")
+    assert binding is not None
+    assert (binding.params["static_id_tag"], binding.adopted) == (static_id_tag, adopted)
+
+
+async def test_a_value_set_by_default_is_not_replaced_by_the_station(f: Fixture) -> None:
+    add_station(f, "CS1", "dbt-keren-worldline-yoneo")
+    report(f, "CS1", "TPE_OCPP_VENDORID", "ACME.TPE")  # the dialect's default DBT.QCNG.TPE stays: a mismatch
+    await f.bindings.refresh()
+    binding = f.bindings.get("CS1")
+    assert binding is not None and binding.params["vendor_id"] == "DBT.QCNG.TPE" and binding.adopted == {}
+
+
+async def test_adopting_at_boot_changes_the_binding_at_once_and_an_operator_value_later_wins(f: Fixture) -> None:
+    add_station(f, "CS1", "dbt-keren-worldline-yoneo")
+    await f.bindings.refresh()
+    binding = f.bindings.adopt("CS1", {"TPE_OCPP_TAGID": "TPE-TAG-7", "TPE_OCPP_DATA": "on"})
+    assert binding is not None and binding.params["static_id_tag"] == "TPE-TAG-7"
+    assert f.bindings.adopt("UNBOUND", {"TPE_OCPP_TAGID": "X"}) is None
+    binding = await f.bindings.bind("CS1", "dbt-keren-worldline-yoneo", {"static_id_tag": "MINE"})
+    assert binding.params["static_id_tag"] == "MINE" and binding.adopted == {}
+
+
+def test_the_configuration_of_a_binding_is_the_entry_keys_then_the_dialect_keys_for_a_version(f: Fixture) -> None:
+    binding = f.bindings._set("CS1", "dbt-keren-worldline-yoneo", {})
+    assert binding is not None
+    keys = [k.key for k in f.bindings.configuration(binding, "1.6")]
+    assert keys[:3] == ["TPE_OCPP_TAGID", "TPE_OCPP_VENDORID", "TPE_OCPP_DATA"] and len(keys) == len(set(keys))
+    assert f.bindings.configuration(binding, "2.0.1") == []  # every key of the entry is a 1.6 key

@@ -30,7 +30,9 @@ async def list_sessions(
         station_id=station_id, status=status, since=since, offset=offset, limit=limit
     )
     total = await overview.count_sessions(services, station_id=station_id, status=status, since=since)
-    return Page(items=[views.session_view(x) for x in sessions], offset=offset, limit=limit, total=total)
+    currencies = await overview.price_currencies(services, sessions)
+    items = [views.session_view(x, currencies.get(x.station_id)) for x in sessions]
+    return Page(items=items, offset=offset, limit=limit, total=total)
 
 
 @router.get("/sessions/export", response_model=None)
@@ -42,7 +44,7 @@ async def export(
 ) -> Response | dict[str, Any]:
     """Completed sessions, terminal-paid kept apart from those the CSMS bills."""
     exported = await export_sessions(services.db, since=query_time(since, "since"), until=query_time(until, "until"))
-    rows = views.sessions_export_view(exported)
+    rows = views.sessions_export_view(exported, await overview.price_currencies(services, exported["terminal_paid"]))
     if format == "csv":
         return Response(
             views.sessions_csv(rows),
@@ -57,7 +59,8 @@ async def show_session(session_id: SessionId, services: ServicesDep) -> dict[str
     session = await services.sessions.get(session_id)
     if session is None:
         raise HTTPException(404, f"no session {session_id}")
-    detail = views.session_view(session)
+    currencies = await overview.price_currencies(services, [session])
+    detail = views.session_view(session, currencies.get(session.station_id))
     detail["meter_values"] = [views.meter_value_view(x) for x in await services.sessions.meter_values_of(session_id)]
     detail["payment_events"] = [views.payment_event_view(x) for x in await services.payments.events(session_id)]
     return detail

@@ -113,7 +113,9 @@ async def station_health(
     health = await services.health.station(station_id, window)
     if health is None:
         raise HTTPException(404, f"no station {station_id}")
-    return views.health_view(health)
+    last = health["last_card_session"]
+    currencies = await overview.price_currencies(services, [last] if last else [])
+    return views.health_view(health, currencies.get(station_id))
 
 
 @router.put("/stations/{station_id}/integration")
@@ -145,8 +147,11 @@ async def remove_station(station_id: StationId, services: ServicesDep, gateway: 
 
 @router.get("/stations/{station_id}/connectors")
 async def list_connectors(station_id: StationId, services: ServicesDep) -> list[dict[str, Any]]:
-    """Every connector of the station (a handful: not paged)."""
-    return [views.connector_view(x) for x in await services.stations.connectors(station_id)]
+    """Every connector of the station (a handful: not paged); `Unknown` while the station is offline."""
+    station = await services.stations.get(station_id)
+    if station is None:
+        raise HTTPException(404, f"no station {station_id}")
+    return [views.connector_view(x, station.connected) for x in await services.stations.connectors(station_id)]
 
 
 @router.get("/stations/{station_id}/boots")
@@ -166,8 +171,10 @@ async def _station_detail(services: Services, station_id: str) -> dict[str, Any]
     if station is None:
         raise HTTPException(404, f"no station {station_id}")
     detail = views.station_view(station)
-    detail["connectors"] = [views.connector_view(x) for x in await services.stations.connectors(station_id)]
+    connectors = await services.stations.connectors(station_id)
+    detail["connectors"] = [views.connector_view(x, station.connected) for x in connectors]
     detail["settings"] = {x.key: x.value for x in await services.stations.settings(station_id)}
+    detail["pending_settings"] = services.stations.pending(station_id)  # accepted, in effect after a reboot
     binding = services.payments.binding(station_id)
     detail["dialect"] = binding.dialect.id if binding else None
     detail["integration_params"] = binding.params if binding else {}

@@ -18,5 +18,7 @@ async def dashboard(request: Request, principal: ConsoleReader, services: Servic
     """Today's figures, the first stations and the latest sessions."""
     figures = await overview.dashboard(services)
     stations = [views.station_view(x) for x in await services.stations.all(limit=50)]
-    sessions = [views.session_view(x) for x in await services.sessions.all(limit=10)]
+    latest = await services.sessions.all(limit=10)
+    currencies = await overview.price_currencies(services, latest)
+    sessions = [views.session_view(x, currencies.get(x.station_id)) for x in latest]
     return page(request, "dashboard.html", principal, figures=figures, stations=stations, sessions=sessions)

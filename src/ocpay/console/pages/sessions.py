@@ -30,11 +30,12 @@ async def sessions(
     offset = max(offset, 0)
     rows = await services.sessions.all(station_id=station_id or None, status=status, offset=offset, limit=100)
     total = await overview.count_sessions(services, station_id=station_id or None, status=status)
+    currencies = await overview.price_currencies(services, rows)
     return page(
         request,
         "sessions.html",
         principal,
-        sessions=[views.session_view(x) for x in rows],
+        sessions=[views.session_view(x, currencies.get(x.station_id)) for x in rows],
         station_id=station_id or "",
         status=status or "",
         offset=offset,
@@ -50,7 +51,7 @@ async def session(request: Request, session_id: int, principal: ConsoleReader, s
         raise HTTPException(404, f"no session {session_id}")
     events = await services.payments.events(session_id)
     meter = await services.sessions.meter_values_of(session_id)
-    summary = views.session_view(found)
+    summary = views.session_view(found, (await overview.price_currencies(services, [found])).get(found.station_id))
     return page(
         request, "session.html", principal, session=summary, timeline=timeline(found, events), meter_values=len(meter)
     )

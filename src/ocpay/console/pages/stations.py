@@ -52,21 +52,27 @@ async def station(
     connectors = await services.stations.connectors(station_id)
     events = await services.payments.station_events(station_id, 15)
     notices = await services.stations.notices(station_id, 10)
+    settings = await services.stations.settings(station_id)
+    cards = [*active, *([health["last_card_session"]] if health and health["last_card_session"] else [])]
+    currencies = await overview.price_currencies(services, cards)
+    online = gateway is not None and station_id in gateway.connections
     return page(
         request,
         "station.html",
         principal,
         station=views.station_view(found),
-        connectors=[views.connector_view(x) for x in connectors],
+        connectors=[views.connector_view(x, online) for x in connectors],
         events=[views.payment_event_view(x) for x in events],
         notices=[views.notice_view(x) for x in notices],
-        health=None if health is None else views.health_view(health),
+        health=None if health is None else views.health_view(health, currencies.get(station_id)),
         commands=[views.command_view(x) for x in log],
         highlight=command,
-        active=[views.session_view(x) for x in active],
+        active=[views.session_view(x, currencies.get(station_id)) for x in active],
+        settings=[views.setting_view(x) for x in settings],
+        pending=services.stations.pending(station_id),
         command_names=CONSOLE_COMMANDS,
         triggers=TRIGGERS,
-        online=gateway is not None and station_id in gateway.connections,
+        online=online,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
@@ -72,6 +72,22 @@ async def connectors(s: AsyncSession, station_id: str) -> list[Connector]:
 async def settings(s: AsyncSession, station_id: str) -> list[StationSetting]:
     """The station's reported settings, by key."""
     query = select(StationSetting).where(StationSetting.station_id == station_id).order_by(StationSetting.key)
+    return list(await s.scalars(query))
+
+
+async def settings_of_keys(s: AsyncSession, keys: list[str]) -> list[StationSetting]:
+    """The reported settings with these keys of every station bound to an integration."""
+    query = (
+        select(StationSetting)
+        .join(Station, Station.id == StationSetting.station_id)
+        .where(Station.integration.is_not(None), StationSetting.key.in_(keys))
+    )
+    return list(await s.scalars(query))
+
+
+async def settings_named_like(s: AsyncSession, patterns: list[str]) -> list[StationSetting]:
+    """The settings of every station whose key matches one of the SQL LIKE patterns (case-insensitive)."""
+    query = select(StationSetting).where(or_(*(func.lower(StationSetting.key).like(p) for p in patterns)))
     return list(await s.scalars(query))
 
 
