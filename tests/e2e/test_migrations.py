@@ -107,3 +107,25 @@ async def test_upgrading_to_0006_keeps_each_reading_once_and_marks_16_meter_read
             assert (await conn.execute(sa.text("SELECT COUNT(*) FROM meter_values"))).scalar() == 7
     finally:
         await db.close()
+
+
+async def test_upgrading_a_first_version_database_keeps_its_sessions_and_readings(db_url: str) -> None:
+    """SQLite rebuilds a table to add a column (batch mode): with foreign keys on, dropping the old table
+    would cascade to every row that refers to it. Nothing of an older database may go that way."""
+    db = Database(db_url)
+    await migrate(db, "0001")
+    async with db.engine.begin() as conn:
+        await conn.execute(sa.insert(STATIONS), [{"id": "CP-OLD", "connected": False, "registered_at": T0}])
+        await conn.execute(
+            sa.insert(SESSIONS),
+            [{"id": 1, "station_id": "CP-OLD", "transaction_id": "1", "status": "completed", "ocpp_version": "1.6",
+              "meter_start_wh": 1000, "meter_stop_wh": 2000, "energy_wh": 1000, "started_at": T0}],
+        )  # fmt: skip
+        await conn.execute(sa.insert(METER_VALUES), [sample(1, 5, 1500), sample(None, 9, 700)])
+    await db.upgrade()
+    async with db.engine.connect() as conn:
+        sessions = (await conn.execute(sa.text("SELECT id, energy_wh FROM sessions"))).all()
+        readings = (await conn.execute(sa.text("SELECT COUNT(*) FROM meter_values"))).scalar()
+    await db.close()
+    assert [tuple(row) for row in sessions] == [(1, 1000)]
+    assert readings == 2

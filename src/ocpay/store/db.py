@@ -12,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from ocpay.store.journal import Journal
 
@@ -131,9 +131,23 @@ class Database:
             yield session
 
     async def upgrade(self) -> None:
-        """Apply Alembic migrations up to head on this engine."""
-        async with self.engine.begin() as conn:
-            await conn.run_sync(_upgrade)
+        """Apply Alembic migrations up to head on this engine; no row of an older database is lost.
+
+        SQLite adds and changes columns by rebuilding the table (Alembic's batch mode): with foreign keys on,
+        dropping the old table cascades to every row that refers to it. So on SQLite the migrations run with
+        foreign keys off (the pragma only takes effect outside a transaction), and the keys are checked after.
+        """
+        async with self.engine.connect() as conn:
+            if self.is_sqlite:
+                await _driver_sql(conn, "PRAGMA foreign_keys=OFF")
+            try:
+                async with conn.begin():
+                    await conn.run_sync(_upgrade)
+                    if self.is_sqlite and (await conn.exec_driver_sql("PRAGMA foreign_key_check")).first():
+                        raise RuntimeError("a migration left rows whose foreign keys point nowhere")
+            finally:
+                if self.is_sqlite:
+                    await _driver_sql(conn, "PRAGMA foreign_keys=ON")
 
     async def close(self) -> None:
         await self.journal.close()
@@ -144,6 +158,12 @@ class Database:
         database = make_url(self.url).database
         assert self.is_sqlite and database, "an SQLite database file"
         return database
+
+
+async def _driver_sql(conn: AsyncConnection, sql: str) -> None:
+    """Run `sql` on the driver's connection itself, outside any transaction SQLAlchemy would begin."""
+    raw = await conn.get_raw_connection()
+    await raw.driver_connection.execute(sql)  # type: ignore[union-attr]
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
