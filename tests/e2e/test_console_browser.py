@@ -200,7 +200,9 @@ async def test_send_a_remote_stop_to_a_station_with_an_active_session(srv: Runni
         async with srv.http(TOKEN) as api:
             log = (await api.get("/api/commands", params={"station_id": stations[0].station_id})).json()
         assert log["items"][0]["command"] == "remote-stop" and log["items"][0]["answer"] == {"status": "Accepted"}
-        assert log["items"][0]["arguments"] == {"transaction_id": active[0]["transaction_id"], "timeout": 10.0}
+        assert log["items"][0]["arguments"] == {
+            "transaction_id": active[0]["transaction_id"]
+        }  # as the station got them
     finally:
         running_session.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
