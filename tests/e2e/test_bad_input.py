@@ -10,6 +10,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from ocpay.payments import custom_messages
 from tests.helpers import Running, raw_call, running
 
 BOOT16: dict[str, Any] = {"chargePointVendor": "VendorX", "chargePointModel": "ModelY"}
@@ -331,6 +332,24 @@ async def test_201_data_transfer_from_an_unknown_vendor_has_no_data_in_the_answe
         response = await api.get("/api/unrecognised-messages", params={"station_id": "CP-DT2"})
         assert "5500000000000004" not in response.text
         assert response.json()["items"][0]["ocpp_version"] == "2.0.1"
+
+
+async def test_the_unrecognised_inbox_keeps_bounded_samples_and_kinds(
+    sqlite_server: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(custom_messages, "MAX_KINDS_PER_STATION", 3)
+    big = {"vendorId": "com.acme", "messageId": "Big", "data": {"text": "x" * 100_000, "rows": list(range(500))}}
+    async with sqlite_server.connect("CP-FLOODDT", "2.0.1") as ws:
+        assert (await raw_call(ws, [2, "big", "DataTransfer", big]))[2] == {"status": "UnknownVendorId"}
+        for n in range(5):  # every kind is answered, only the first ones are recorded
+            reply = await raw_call(ws, [2, f"k{n}", "DataTransfer", {"vendorId": "com.acme", "messageId": f"K{n}"}])
+            assert reply[2] == {"status": "UnknownVendorId"}
+    async with sqlite_server.http() as api:
+        items = (await api.get("/api/unrecognised-messages", params={"station_id": "CP-FLOODDT"})).json()["items"]
+    assert sorted(x["message_id"] for x in items) == ["Big", "K0", "K1"]
+    sample = next(x for x in items if x["message_id"] == "Big")["sample"]["data"]
+    assert sample["text"].endswith("(98000 more characters)") and len(sample["text"]) < 2_100
+    assert len(sample["rows"]) == 51 and sample["rows"][-1] == "... (450 more items)"
 
 
 async def test_removing_a_connected_station_closes_its_connection(sqlite_server: Running) -> None:

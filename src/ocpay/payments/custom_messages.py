@@ -7,14 +7,24 @@ be assessed later.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from ocpay.gateway.limits import LogLimiter, printable
 from ocpay.ocpp.model import CustomMessage, CustomReply, now
 from ocpay.payments.redaction import mask, mask_string
 from ocpay.store.db import Database
 from ocpay.store.models import UnrecognisedMessage
 from ocpay.store.queries import payments as queries
+
+log = logging.getLogger("ocpay.payments")
+
+# What the unrecognised inbox keeps: it is evidence for an assessment, not an archive, and a station must
+# not fill the disk with it. Kinds beyond the bound are answered as ever, but only the log says so.
+MAX_KINDS_PER_STATION = 200  # (vendorId, messageId) pairs recorded per station
+MAX_SAMPLE_TEXT = 2_000  # characters of a string in a sample
+MAX_SAMPLE_ITEMS = 50  # items of an array, or members of an object, in a sample
 
 CustomHandler = Callable[[str, str, CustomMessage], Awaitable[CustomReply | None]]
 """(station_id, version, message) -> reply, or None when the handler does not claim this message."""
@@ -27,6 +37,7 @@ class CustomMessages:
         self.db = db
         self._handlers: dict[tuple[str, str | None], CustomHandler] = {}
         self._vendors: set[str] = set()
+        self._log_limit = LogLimiter()
 
     def register(self, vendor_id: str, message_id: str | None, handler: CustomHandler) -> None:
         """Route DataTransfers with this (vendorId, messageId) to `handler` (the last registration wins)."""
@@ -51,7 +62,9 @@ class CustomMessages:
         vendor_id, message_id = mask_string(message.vendor_id), mask_string(message.message_id or "")
         async with self.db.write() as s:
             record = await queries.unrecognised_message(s, station_id, vendor_id, message_id)
-            if record is None:
+            if record is None and await queries.unrecognised_kinds(s, station_id) >= MAX_KINDS_PER_STATION:
+                self._inbox_full(station_id)
+            elif record is None:
                 s.add(
                     UnrecognisedMessage(
                         station_id=station_id,
@@ -69,6 +82,15 @@ class CustomMessages:
                 record.last_seen_at = moment
                 record.ocpp_version = version
 
+    def _inbox_full(self, station_id: str) -> None:
+        held_back = self._log_limit.allow(station_id)
+        if held_back is not None:
+            more = f" ({held_back} more since the last line)" if held_back else ""
+            log.warning(
+                "station %s sent more than %d kinds of unrecognised message; new kinds are not recorded%s",
+                printable(station_id), MAX_KINDS_PER_STATION, more,
+            )  # fmt: skip
+
     async def unrecognised(
         self, *, station_id: str | None = None, offset: int = 0, limit: int = 100
     ) -> list[UnrecognisedMessage]:
@@ -82,6 +104,23 @@ def sample_of(message: CustomMessage) -> dict[str, Any]:
     return {
         "vendorId": mask_string(message.vendor_id),
         "messageId": None if message.message_id is None else mask_string(message.message_id),
-        "data": mask(message.data),
+        "data": mask(bounded(message.data)),
         "dataIsJson": message.data_is_json,
     }
+
+
+def bounded(value: Any) -> Any:
+    """`value` cut to what a sample keeps: strings to `MAX_SAMPLE_TEXT` characters, arrays and objects to
+    `MAX_SAMPLE_ITEMS` entries (a marker says how much was left out)."""
+    if isinstance(value, str) and len(value) > MAX_SAMPLE_TEXT:
+        return f"{value[:MAX_SAMPLE_TEXT]}... ({len(value) - MAX_SAMPLE_TEXT} more characters)"
+    if isinstance(value, list):
+        kept = [bounded(item) for item in value[:MAX_SAMPLE_ITEMS]]
+        return kept + ([f"... ({len(value) - MAX_SAMPLE_ITEMS} more items)"] if len(value) > MAX_SAMPLE_ITEMS else [])
+    if isinstance(value, dict):
+        members = list(value.items())
+        kept_members = {key: bounded(item) for key, item in members[:MAX_SAMPLE_ITEMS]}
+        if len(members) > MAX_SAMPLE_ITEMS:
+            kept_members["..."] = f"{len(members) - MAX_SAMPLE_ITEMS} more members"
+        return kept_members
+    return value

@@ -130,6 +130,12 @@ async def unrecognised_message(
     return await s.scalar(query)
 
 
+async def unrecognised_kinds(s: AsyncSession, station_id: str) -> int:
+    """How many kinds of (vendorId, messageId) no dialect recognised are recorded for this station."""
+    query = select(func.count()).select_from(UnrecognisedMessage).where(UnrecognisedMessage.station_id == station_id)
+    return int(await s.scalar(query) or 0)
+
+
 async def unrecognised_messages(
     s: AsyncSession, *, station_id: str | None, offset: int, limit: int
 ) -> list[UnrecognisedMessage]:
