@@ -127,7 +127,7 @@ async def test_a_brute_force_does_not_hold_up_other_stations(sqlite_server: Runn
                 pass
 
     async with sqlite_server.connect("CP-BUSY", "2.0.1") as ws:
-        await heartbeat_is_answered(ws)
+        await heartbeat_is_answered(ws, "hb-first")  # CALL ids are never reused on a connection
         attack = asyncio.gather(*(guess(n) for n in range(12)))
         slowest = 0.0
         for n in range(20):
