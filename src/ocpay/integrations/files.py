@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-
 MAX_YAML_NODES = 20_000  # values the document expands to, aliases counted each time they are used
 MAX_YAML_DEPTH = 64
 
