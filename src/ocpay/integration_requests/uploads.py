@@ -218,6 +218,12 @@ def check_uploads(
     uploads: list[Upload], *, max_documents: int, max_total_bytes: int, max_document_bytes: int
 ) -> list[CheckedDocument]:
     """Check every document of one request; the first refused one refuses them all."""
+    check_request_size(uploads, max_documents=max_documents, max_total_bytes=max_total_bytes)
+    return [check_document(u, max_document_bytes) for u in uploads]
+
+
+def check_request_size(uploads: list[Upload], *, max_documents: int, max_total_bytes: int) -> None:
+    """Refuse a request without documents, with too many, or too large together (no document is read)."""
     if not uploads:
         raise InvalidRequest("attach at least one document: " + ACCEPTED)
     if len(uploads) > max_documents:
@@ -228,7 +234,6 @@ def check_uploads(
             ", ".join(safe_name(u.name) for u in uploads),
             f"together {total} bytes, more than the {max_total_bytes} bytes allowed per request",
         )
-    return [check_document(u, max_document_bytes) for u in uploads]
 
 
 def check_document(upload: Upload, max_bytes: int) -> CheckedDocument:

@@ -227,11 +227,13 @@ def value_ends(text: str) -> dict[int, int]:
             elif char == '"':
                 in_string = False
             elif char == "\n":
-                starts.clear(), closers.clear(), too_deep.clear()
+                _drop_all(starts, closers, too_deep)
                 in_string = False
         elif char[0] in "[{":
             before, run = len(starts), len(char)
-            starts.extend(range(i, i + run)), closers.extend(_CLOSER[char[0]] * run), too_deep.extend([False] * run)
+            starts.extend(range(i, i + run))
+            closers.extend(_CLOSER[char[0]] * run)
+            too_deep.extend([False] * run)
             low, high = max(0, before - MAX_EXAMPLE_DEPTH), len(starts) - MAX_EXAMPLE_DEPTH
             if high > low:  # these now hold a value more than MAX_EXAMPLE_DEPTH levels down
                 too_deep[low:high] = [True] * (high - low)
@@ -243,10 +245,16 @@ def value_ends(text: str) -> dict[int, int]:
                 if not deep and i + 1 - start <= MAX_SPAN:
                     ends[start] = i + 1
             else:
-                starts.clear(), closers.clear(), too_deep.clear()
+                _drop_all(starts, closers, too_deep)
         elif char == '"' and starts:
             in_string = True
     return ends
+
+
+def _drop_all(*stacks: list[Any]) -> None:
+    """Every value open has no end (prose, not JSON)."""
+    for stack in stacks:
+        stack.clear()
 
 
 def _direction_in_prose(window: str) -> Direction | None:
