@@ -21,6 +21,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 Report = Callable[[str], None]
+_START_SECONDS = 120  # for a worker process to import what it needs, on a busy machine
 
 
 class StageTimedOut(Exception):
@@ -51,6 +52,13 @@ class _Worker:
         )
         self.process.start()
         child.close()
+        try:  # the process imports what it needs first: that is not a job's time
+            ready = self.conn.poll(_START_SECONDS) and self.conn.recv() == "ready"
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            self.kill()
+            raise WorkerLost("starting a reader")
 
     def kill(self) -> None:
         """Stop the process at once and forget the pipe."""
@@ -147,6 +155,7 @@ def _serve(conn: Connection, initializer: Callable[..., None], initargs: tuple[A
     if memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     initializer(*initargs)
+    conn.send("ready")
 
     def report(stage: str) -> None:
         conn.send(("stage", stage))

@@ -299,7 +299,10 @@ def _read(
         with TemporaryDirectory(prefix="ocpay-request-") as tmp:
             path = Path(tmp) / (name if _suffix(name) in (".yaml", ".yml") else name + ".yaml")
             path.write_bytes(raw)
-            return read_dialect_file(path), "application/yaml", None
+            try:
+                return read_dialect_file(path), "application/yaml", None
+            except DocumentError as exc:  # named by the file's own name, not the temporary copy's path
+                raise DocumentError(str(exc).replace(str(path), name)) from None
     if family == "html":
         return read_html(name, text), "text/html", None
     if family == "json":
