@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -108,7 +108,7 @@ class Body:
         self.total = total
         self.sent = 0
 
-    def __iter__(self) -> Iterator[bytes]:
+    async def __aiter__(self) -> AsyncIterator[bytes]:
         head = (
             b'--b\r\nContent-Disposition: form-data; name="requester"\r\n\r\nOps\r\n'
             b'--b\r\nContent-Disposition: form-data; name="documents[]"; filename="big.txt"\r\n'
@@ -122,45 +122,78 @@ class Body:
         yield b"\r\n--b--\r\n"
 
 
+HEADERS = {"Content-Type": "multipart/form-data; boundary=b"}
+
+
 @pytest.mark.parametrize("path", ["/api/requests", "/console/requests"])
 async def test_a_chunked_body_over_the_limit_is_refused_before_it_is_read(tmp_path: Path, path: str) -> None:
     limit = 1024 * 1024
     async with running(f"sqlite:///{tmp_path / 'x.sqlite'}", request_max_total_bytes=limit) as srv:
         body = Body(300 * 1024 * 1024)
         async with httpx.AsyncClient(base_url=srv.http_url, timeout=30) as client:
-            answer = await client.post(
-                path, content=iter(body), headers={"Content-Type": "multipart/form-data; boundary=b"}
-            )
-        assert "content-length" not in {k.lower() for k in answer.request.headers}  # chunked
-        if path.startswith("/api"):
-            assert answer.status_code == 413, answer.text
-            assert "bytes accepted" in answer.json()["detail"]
-        else:  # the console shows the refusal on the list page
-            assert answer.status_code == 303 and "bytes%20accepted" in answer.headers["location"]
+            try:
+                answer = await client.post(path, content=body, headers=HEADERS)
+            except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError):
+                answer = None  # the server answered and closed while the body was still coming: cut short
         assert body.sent < 20 * limit, body.sent  # stopped early, not after 300 MB
+        if answer is not None:
+            assert "content-length" not in {k.lower() for k in answer.request.headers}  # chunked
+            assert answer.status_code in (303, 413), answer.text
         async with srv.services.db.read() as s:
             assert (await s.get(IntegrationRequest, 1)) is None
+
+
+@pytest.mark.parametrize(("path", "refusal"), [("/api/requests", b"413"), ("/console/requests", b"303")])
+async def test_the_refusal_of_a_chunked_body_arrives_while_it_is_sent(
+    tmp_path: Path, path: str, refusal: bytes
+) -> None:
+    limit = 1024 * 1024
+    async with running(f"sqlite:///{tmp_path / 'x.sqlite'}", request_max_total_bytes=limit) as srv:
+        reader, writer = await asyncio.open_connection("127.0.0.1", srv.system.http_port)
+        writer.write(
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+            f"Content-Type: {HEADERS['Content-Type']}\r\n\r\n".encode()
+        )
+        answer = asyncio.create_task(reader.readuntil(b"\r\n\r\n"))
+        sent = 0
+        async for chunk in Body(300 * 1024 * 1024):
+            if answer.done():
+                break
+            try:
+                writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                await writer.drain()
+            except ConnectionError:
+                break
+            sent += len(chunk)
+        head = await asyncio.wait_for(answer, 10)
+        writer.close()
+    assert head.split(b" ")[1] == refusal, head
+    assert b"bytes%20accepted" in head or refusal == b"413"
+    assert sent < 20 * limit, sent
 
 
 # -- a huge log keeps a small assessment -------------------------------------------------------------------------
 def huge_log(broken_lines: int, messages: int) -> bytes:
     """A log of many unreadable lines and many different unknown DataTransfer messages."""
-    lines = [b"not json"] * broken_lines
+    lines = []
     for n in range(messages):
         frame = [2, f"m{n}", "DataTransfer", {"vendorId": "Acme", "messageId": f"Msg{n}", "data": json.dumps({"n": n})}]
         lines.append(json.dumps({"direction": "to_csms", "message": frame}).encode())
-    return b"\n".join(lines) + b"\n"
+    return b"\n".join(lines + [b"not json"] * broken_lines) + b"\n"
 
 
 async def test_a_huge_log_stores_and_returns_a_small_assessment(tmp_path: Path) -> None:
     log = huge_log(broken_lines=400_000, messages=3_000)
     assert len(log) > 3_000_000
-    async with running(f"sqlite:///{tmp_path / 'x.sqlite'}") as srv, srv.http() as client:
+    async with (
+        running(f"sqlite:///{tmp_path / 'x.sqlite'}") as srv,
+        httpx.AsyncClient(base_url=srv.http_url, timeout=120) as client,
+    ):
         answer = await client.post("/api/requests", data=FIELDS, files=document("capture.jsonl", log))
         assert answer.status_code == 201, answer.text[:500]
         shown = await client.get(f"/api/requests/{answer.json()['id']}")
     detail = shown.json()
-    assert len(shown.content) < 300_000, len(shown.content)
+    assert len(shown.content) < 200_000, len(shown.content)  # the gaps are shown three times (with the feature)
     source = detail["assessment"]["source"]
     assert source["messages"] == 3_000  # counts are exact
     assert source["problems_total"] == 400_000 and len(source["problems"]) == 50

@@ -26,8 +26,9 @@ from ocpay.integrations.dialects import Dialect
 from ocpay.payments.redaction import mask
 
 SAMPLES = 50  # items kept of each list of an assessment's JSON; `<list>_total` keeps the exact count
-MAX_SCHEMA_CHARS = 20_000  # a custom message's inferred schema larger than this is summarised
-MAX_DRAFT_CHARS = 256_000  # a drafted dialect larger than this is not kept
+MAX_SCHEMA_CHARS = 4_000  # a custom message's inferred schema larger than this is summarised
+MAX_DRAFT_CHARS = 100_000  # a drafted dialect larger than this is not kept
+MAX_SENTENCE_CHARS = 2_000  # a reason or next step longer than this is cut (it lists what the counts say)
 
 
 @dataclass(slots=True)
@@ -71,8 +72,8 @@ class Assessment:
             "dialect": self.dialect,
             "confidence": self.confidence,
             **_sample("gaps", [g.to_json() for g in self.gaps[:SAMPLES]], len(self.gaps)),
-            **_sample("reasons", self.reasons[:SAMPLES], len(self.reasons)),
-            **_sample("next_steps", self.next_steps[:SAMPLES], len(self.next_steps)),
+            **_sample("reasons", [_cut(r) for r in self.reasons[:SAMPLES]], len(self.reasons)),
+            **_sample("next_steps", [_cut(s) for s in self.next_steps[:SAMPLES]], len(self.next_steps)),
             "parameters": self.parameters,
             "station_configuration": self.station_configuration[:SAMPLES],
             "catalog_entry": self.catalog_entry,
@@ -98,13 +99,29 @@ class Assessment:
                 "standard_messages": dict(self.message_set.standard.most_common(SAMPLES)),
                 "standard_messages_total": len(self.message_set.standard),
             },
-            "comparisons": self.comparisons[:SAMPLES],
+            "comparisons": [_bounded_comparison(c) for c in self.comparisons[:SAMPLES]],
         }
 
 
 def _sample(name: str, items: list[Any], total: int) -> dict[str, Any]:
     """{name: the first items, name_total: how many there are}."""
     return {name: items, f"{name}_total": total}
+
+
+def _cut(sentence: str) -> str:
+    """The sentence, cut after MAX_SENTENCE_CHARS characters."""
+    if len(sentence) <= MAX_SENTENCE_CHARS:
+        return sentence
+    return sentence[:MAX_SENTENCE_CHARS] + f"... ({len(sentence)} characters in all)"
+
+
+def _bounded_comparison(comparison: dict[str, Any]) -> dict[str, Any]:
+    """A dialect comparison with its lists of message names sampled (`matched_total`, `unmatched_total`)."""
+    bounded = dict(comparison)
+    for key in ("matched", "unmatched"):
+        names = list(comparison.get(key) or [])
+        bounded.update(_sample(key, names[:SAMPLES], len(names)))
+    return bounded
 
 
 def _bounded_schema(custom: dict[str, Any]) -> dict[str, Any]:

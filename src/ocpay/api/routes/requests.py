@@ -95,7 +95,8 @@ async def read_form(request: Request, workflow: Requests) -> FormData:
     """The submission's form, its body refused with 413 as soon as it is larger than a request may be.
 
     The limit holds while the body streams in, with or without Content-Length (a chunked body is not
-    read to its end first), for the API and the console alike.
+    read to its end first), for the API and the console alike; the answer closes the connection, so
+    that the server does not go on reading (and discarding) the rest.
     """
     limit = workflow.max_total_bytes + _FORM_OVERHEAD
     length = request.headers.get("content-length")
@@ -108,7 +109,7 @@ async def read_form(request: Request, workflow: Requests) -> FormData:
         message = await request.receive()
         received += len(message.get("body", b""))
         if received > limit:
-            raise HTTPException(413, f"the upload is more than the {limit} bytes accepted")
+            raise HTTPException(413, f"the upload is more than the {limit} bytes accepted", {"Connection": "close"})
         return message
 
     limited = Request(request.scope, receive)

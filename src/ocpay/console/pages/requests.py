@@ -40,7 +40,9 @@ async def submit(request: Request, principal: ConsoleWriter, services: ServicesD
     try:
         form = await read_form(request, workflow)
     except HTTPException as exc:  # too large: shown on the list page, above the form
-        return back(f"/console/requests?error={quote(str(exc.detail))}")
+        refused = back(f"/console/requests?error={quote(str(exc.detail))}")
+        refused.headers.update(exc.headers or {})  # the connection closes: the rest of the body is not read
+        return refused
     try:
         uploads = []
         for item in form.getlist("documents"):
