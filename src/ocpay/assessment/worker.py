@@ -50,11 +50,13 @@ class _Worker:
         self.process: BaseProcess = context.Process(
             target=_serve, args=(child, initializer, initargs, memory_bytes), daemon=True, name="ocpay-reader"
         )
-        self.process.start()
-        child.close()
-        try:  # the process imports what it needs first: that is not a job's time
+        try:
+            self.process.start()
+            child.close()
+            # The process imports what it needs first: that is not a job's time.
             ready = self.conn.poll(_START_SECONDS) and self.conn.recv() == "ready"
-        except (EOFError, OSError):
+        except Exception:  # it could not start (or the main module cannot be imported again)
+            child.close()
             ready = False
         if not ready:
             self.kill()
@@ -62,9 +64,9 @@ class _Worker:
 
     def kill(self) -> None:
         """Stop the process at once and forget the pipe."""
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(Exception):  # (a process that never started has nothing to stop)
             self.process.kill()
-        self.process.join(timeout=5)
+            self.process.join(timeout=5)
         self.conn.close()
 
 
@@ -92,6 +94,7 @@ class WorkerPool:
         worker = await self._idle.get()
         try:
             if worker is None or not worker.process.is_alive():
+                worker = None
                 worker = await asyncio.to_thread(self._start)
             self._busy.add(worker)
             worker.conn.send((job, args))
