@@ -214,14 +214,6 @@ def _compatible(sniffed: Family, claimed: Family) -> bool:
     return sniffed == claimed
 
 
-def check_uploads(
-    uploads: list[Upload], *, max_documents: int, max_total_bytes: int, max_document_bytes: int
-) -> list[CheckedDocument]:
-    """Check every document of one request; the first refused one refuses them all."""
-    check_request_size(uploads, max_documents=max_documents, max_total_bytes=max_total_bytes)
-    return [check_document(u, max_document_bytes) for u in uploads]
-
-
 def check_request_size(uploads: list[Upload], *, max_documents: int, max_total_bytes: int) -> None:
     """Refuse a request without documents, with too many, or too large together (no document is read)."""
     if not uploads:
