@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     request_max_document_bytes: int = 10 * 1024 * 1024  # per attached document
     request_max_total_bytes: int = 25 * 1024 * 1024  # all documents of one request
     request_max_documents: int = 10
+    request_readers: int = 2  # worker processes that read and assess documents, off the event loop
+    request_read_seconds: float = 60  # wall-clock time to read one document (and to assess them together)
+    request_reader_memory_mb: int = 3072  # address space of a reader process (0: no limit)
     request_webhook_url: str | None = None  # POST (JSON) on each outcome
     request_webhook_timeout: float = 5
     request_smtp_host: str | None = None  # e-mail to the requester's address when set

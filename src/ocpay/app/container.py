@@ -76,5 +76,6 @@ class Services:
         self.outbox.connect(commands)
 
     async def close(self) -> None:
-        """Close the database."""
+        """Stop the document readers, close the database."""
+        await self.requests.close()
         await self.db.close()

@@ -17,7 +17,16 @@ Which of the three is decided in one table, `rules.RULES`; the words around it a
 
 from ocpay.assessment.catalog_match import find_entry
 from ocpay.assessment.drafting import draft_dialect, propose_entry
-from ocpay.assessment.evidence import Documentation, DocumentError, Evidence, Observed, Problem
+from ocpay.assessment.evidence import (
+    MAX_DEPTH,
+    Documentation,
+    DocumentError,
+    Evidence,
+    Observed,
+    Problem,
+    TooDeep,
+    parse_json,
+)
 from ocpay.assessment.fit import DialectFit, fit_dialect
 from ocpay.assessment.gaps import Gap
 from ocpay.assessment.inbox import recorded_documentation
@@ -31,6 +40,7 @@ from ocpay.assessment.readers import (
     read_html,
     read_log,
     read_pdf,
+    read_pdf_pages,
     read_recorded,
     read_text,
 )
@@ -38,6 +48,7 @@ from ocpay.assessment.rules import RULES, Verdict
 from ocpay.assessment.verdict import Assessment, assess
 
 __all__ = [
+    "MAX_DEPTH",
     "RULES",
     "VERSIONS",
     "Assessment",
@@ -50,6 +61,7 @@ __all__ = [
     "MessageSet",
     "Observed",
     "Problem",
+    "TooDeep",
     "Verdict",
     "assess",
     "build_message_set",
@@ -59,6 +71,7 @@ __all__ = [
     "fit_dialect",
     "infer_schema",
     "infer_version",
+    "parse_json",
     "pdf_pages",
     "propose_entry",
     "read_dialect_file",
@@ -66,6 +79,7 @@ __all__ = [
     "read_html",
     "read_log",
     "read_pdf",
+    "read_pdf_pages",
     "read_recorded",
     "read_text",
     "recorded_documentation",

@@ -21,6 +21,7 @@ from ocpay.integrations.catalog import CatalogEntry
 from ocpay.integrations.dialects import Dialect
 
 _HEADER_GAPS = ("needs_csms_data", "schema_violation", "non_standard_frame", "data_not_json")
+MAX_DRAFTED_MESSAGES = 50  # messages a draft spells out (and gaps its header lists); the rest are counted
 
 
 def slug(text: str) -> str:
@@ -117,7 +118,10 @@ def draft_header(doc: Documentation, gaps: list[Gap]) -> str:
         "Provenance: inferred. Field meanings, events and answers are guesses from examples;",
         "confirm them with the manufacturer before use. Gaps this draft does not close:",
     ]
-    lines += [f"- {g.kind}: {g.message}" for g in gaps if g.kind in _HEADER_GAPS]
+    listed = [f"- {g.kind}: {g.message}" for g in gaps if g.kind in _HEADER_GAPS]
+    lines += listed[:MAX_DRAFTED_MESSAGES]
+    if len(listed) > MAX_DRAFTED_MESSAGES:
+        lines.append(f"- and {len(listed) - MAX_DRAFTED_MESSAGES} more")
     return "".join(f"# {line}\n" for line in lines)
 
 
@@ -136,9 +140,11 @@ def draft_dialect(
     names: set[str] = set()
     if best:
         _adopt(draft, base, best, mset.ocpp_version, names)
-    for shape in best.unmatched if best else mset.custom:
-        if shape not in ignored:
-            draft["messages"].append(draft_message(shape, names))
+    lacking = [shape for shape in (best.unmatched if best else mset.custom) if shape not in ignored]
+    for shape in lacking[:MAX_DRAFTED_MESSAGES]:
+        draft["messages"].append(draft_message(shape, names))
+    if len(lacking) > MAX_DRAFTED_MESSAGES:
+        draft["description"] += f" Drafts the first {MAX_DRAFTED_MESSAGES} of {len(lacking)} messages it lacks."
     if not draft["card_sessions"]:
         _draft_card_rule(draft, mset)
     for key in ("parameters", "card_sessions", "configuration"):

@@ -24,6 +24,16 @@ def arrow(direction: str) -> str:
     return "station -> CSMS" if direction == "to_csms" else "CSMS -> station"
 
 
+MAX_DEPTH = 64  # how deep a value in a document may nest (the gateway's bound on a frame)
+
+
+class TooDeep(ValueError):
+    """JSON nested deeper than MAX_DEPTH levels."""
+
+    def __init__(self) -> None:
+        super().__init__(f"nests deeper than {MAX_DEPTH} levels")
+
+
 class DocumentError(Exception):
     """Documentation that cannot be read at all; the message names the file and the reason."""
 
@@ -73,12 +83,35 @@ class Problem:
         return {"where": self.where, "line": self.line, "reason": self.reason}
 
 
+def parse_json(text: str) -> Any:
+    """The JSON value of a text; ValueError when it is not JSON, TooDeep when it nests deeper than MAX_DEPTH."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise TooDeep from None
+    if nests_deeper(value, MAX_DEPTH):
+        raise TooDeep
+    return value
+
+
+def nests_deeper(value: Any, limit: int) -> bool:
+    """Whether JSON data nests more than `limit` arrays and objects deep (iterative: no recursion to overflow)."""
+    stack: list[tuple[Any, int]] = [(value, 1)] if isinstance(value, dict | list) else []
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node)
+                     if isinstance(child, dict | list))  # fmt: skip
+    return False
+
+
 def decode_data(data: Any) -> tuple[Any, bool, bool]:
     """A DataTransfer `data`: (value, is_json, was_string). 1.6 sends a JSON string; 2.x any JSON."""
     if not isinstance(data, str):
         return data, True, False
     try:
-        return json.loads(data), True, True
+        return parse_json(data), True, True
     except ValueError:
         return data, False, True
 

@@ -7,6 +7,7 @@ last what that rule asks for: a drafted dialect, a proposed catalog entry, reaso
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,11 @@ from ocpay.assessment.rules import Verdict, confidence, decide, facts_of
 from ocpay.integrations.catalog import Catalog, CatalogEntry
 from ocpay.integrations.dialects import Dialect
 from ocpay.payments.redaction import mask
+
+SAMPLES = 50  # items kept of each list of an assessment's JSON; `<list>_total` keeps the exact count
+MAX_SCHEMA_CHARS = 4_000  # a custom message's inferred schema larger than this is summarised
+MAX_DRAFT_CHARS = 100_000  # a drafted dialect larger than this is not kept
+MAX_SENTENCE_CHARS = 2_000  # a reason or next step longer than this is cut (it lists what the counts say)
 
 
 @dataclass(slots=True)
@@ -48,33 +54,83 @@ class Assessment:
     rule: str = ""  # the row of rules.RULES that decided the verdict
 
     def to_json(self) -> dict[str, Any]:
-        """The assessment as plain JSON values (payment identifiers masked)."""
+        """The assessment as plain JSON values (payment identifiers masked), of a bounded size.
+
+        Each list keeps its first SAMPLES items and `<name>_total` says how many there are; counts are
+        exact. A very large inferred schema or drafted dialect is replaced by a note saying its size.
+        """
         doc = self.documentation
+        mset = self.message_set.to_json()
+        customs = [_bounded_schema(c) for c in mset["custom_messages"][:SAMPLES]]
+        drafted = self.drafted_dialect
+        if drafted is not None and len(drafted) > MAX_DRAFT_CHARS:
+            drafted = (
+                f"# the drafted dialect ({len(drafted)} characters) is too large to keep; draft from fewer messages\n"
+            )
         return {
             "verdict": self.verdict,
             "dialect": self.dialect,
             "confidence": self.confidence,
-            "gaps": [g.to_json() for g in self.gaps],
-            "reasons": self.reasons,
-            "next_steps": self.next_steps,
+            **_sample("gaps", [g.to_json() for g in self.gaps[:SAMPLES]], len(self.gaps)),
+            **_sample("reasons", [_cut(r) for r in self.reasons[:SAMPLES]], len(self.reasons)),
+            **_sample("next_steps", [_cut(s) for s in self.next_steps[:SAMPLES]], len(self.next_steps)),
             "parameters": self.parameters,
-            "station_configuration": self.station_configuration,
+            "station_configuration": self.station_configuration[:SAMPLES],
             "catalog_entry": self.catalog_entry,
             "proposed_catalog_entry": self.proposed_catalog_entry,
-            "drafted_dialect": self.drafted_dialect,
+            "drafted_dialect": drafted,
             "charger": self.charger,
             "terminal": self.terminal,
             "source": {
                 "name": doc.source,
                 "kind": doc.kind,
                 "messages": len(doc.messages),
-                "problems": [p.to_json() for p in doc.problems],
-                "named_vendor_ids": [mask(v) for v in doc.named_vendor_ids],
-                "named_message_ids": [mask(v) for v in doc.named_message_ids],
+                **_sample("problems", [p.to_json() for p in doc.problems[:SAMPLES]], len(doc.problems)),
+                **_sample(
+                    "named_vendor_ids", [mask(v) for v in doc.named_vendor_ids[:SAMPLES]], len(doc.named_vendor_ids)
+                ),
+                **_sample(
+                    "named_message_ids", [mask(v) for v in doc.named_message_ids[:SAMPLES]], len(doc.named_message_ids)
+                ),
             },
-            "message_set": self.message_set.to_json(),
-            "comparisons": self.comparisons,
+            "message_set": {
+                **mset,
+                **_sample("custom_messages", customs, len(mset["custom_messages"])),
+                "standard_messages": dict(self.message_set.standard.most_common(SAMPLES)),
+                "standard_messages_total": len(self.message_set.standard),
+            },
+            "comparisons": [_bounded_comparison(c) for c in self.comparisons[:SAMPLES]],
         }
+
+
+def _sample(name: str, items: list[Any], total: int) -> dict[str, Any]:
+    """{name: the first items, name_total: how many there are}."""
+    return {name: items, f"{name}_total": total}
+
+
+def _cut(sentence: str) -> str:
+    """The sentence, cut after MAX_SENTENCE_CHARS characters."""
+    if len(sentence) <= MAX_SENTENCE_CHARS:
+        return sentence
+    return sentence[:MAX_SENTENCE_CHARS] + f"... ({len(sentence)} characters in all)"
+
+
+def _bounded_comparison(comparison: dict[str, Any]) -> dict[str, Any]:
+    """A dialect comparison with its lists of message names sampled (`matched_total`, `unmatched_total`)."""
+    bounded = dict(comparison)
+    for key in ("matched", "unmatched"):
+        names = list(comparison.get(key) or [])
+        bounded.update(_sample(key, names[:SAMPLES], len(names)))
+    return bounded
+
+
+def _bounded_schema(custom: dict[str, Any]) -> dict[str, Any]:
+    """A custom message's JSON with its schema summarised when the schema is larger than MAX_SCHEMA_CHARS."""
+    size = len(json.dumps(custom.get("schema"), default=str))
+    if size <= MAX_SCHEMA_CHARS:
+        return custom
+    fields = len((custom.get("schema") or {}).get("properties") or {})
+    return {**custom, "schema": {"description": f"an inferred schema of {size} characters ({fields} fields), not kept"}}
 
 
 def assess(

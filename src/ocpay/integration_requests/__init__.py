@@ -1,12 +1,14 @@
 """Integration requests: the workflow from upload to verdict, feature requests and notifications.
 
 `workflow` holds the `Requests` service; `transitions` the status machines; `uploads` the checks of
-documents by content; `notices` what the requester is told and `notifications` how it is sent;
-`history` what a request's history records; `errors` what the workflow refuses.
+documents by content; `reading` the job a worker process runs to read and assess them; `notices`
+what the requester is told and `notifications` how it is sent; `history` what a request's history
+records; `errors` what the workflow refuses.
 """
 
 from ocpay.integration_requests.errors import (
     DocumentTooLarge,
+    DocumentTooSlow,
     IllegalTransition,
     InvalidRequest,
     RefusedDocument,
@@ -28,6 +30,7 @@ __all__ = [
     "CheckedDocument",
     "Delivery",
     "DocumentTooLarge",
+    "DocumentTooSlow",
     "IllegalTransition",
     "InvalidRequest",
     "Notice",

@@ -23,6 +23,10 @@ class RefusedDocument(RequestError):
         self.name = name
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[RefusedDocument], tuple[str, str]]:
+        """Pickled with its two parts: it crosses from the worker process that reads documents."""
+        return type(self), (self.name, self.reason)
+
 
 class UnsupportedDocument(RefusedDocument):
     """A document of a kind the assessment does not read (archives, binaries, unknown types)."""
@@ -30,6 +34,10 @@ class UnsupportedDocument(RefusedDocument):
 
 class DocumentTooLarge(RefusedDocument):
     """A document over the size allowed per document."""
+
+
+class DocumentTooSlow(RefusedDocument):
+    """A document that took longer to read than a document may (the worker reading it was stopped)."""
 
 
 class UnknownRequest(RequestError, LookupError):

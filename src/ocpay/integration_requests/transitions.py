@@ -16,11 +16,10 @@ recorded in its history.
 
 from __future__ import annotations
 
-from typing import Any, Literal, get_args
+from typing import Any, Literal, Protocol, get_args
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ocpay.assessment import Assessment
 from ocpay.integration_requests.errors import IllegalTransition
 from ocpay.integration_requests.history import SYSTEM, transition_entry
 from ocpay.ocpp.model import now
@@ -99,18 +98,37 @@ def withdraw_feature(feature: FeatureRequest | None) -> None:
         move_feature(feature, "withdrawn")
 
 
+class AssessmentResult(Protocol):
+    """What the transitions read of an assessment (`reading.AssessmentRecord`, `assessment.Assessment`)."""
+
+    @property
+    def verdict(self) -> str: ...
+    @property
+    def dialect(self) -> str | None: ...
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def reasons(self) -> list[str]: ...
+    @property
+    def drafted_dialect(self) -> str | None: ...
+    def to_json(self) -> dict[str, Any]: ...
+
+
 # -- the moves of the workflow ---------------------------------------------------------------------------------
-async def record_assessment(s: AsyncSession, request: IntegrationRequest, result: Assessment) -> FeatureRequest | None:
+async def record_assessment(
+    s: AsyncSession, request: IntegrationRequest, result: AssessmentResult
+) -> FeatureRequest | None:
     """received -> assessed -> the verdict's status; a needs_development verdict opens the feature request."""
-    move(s, request, "assessed", SYSTEM, _assessed_detail(result))
-    request.assessment = result.to_json()
+    data = result.to_json()
+    move(s, request, "assessed", SYSTEM, _assessed_detail(result, data))
+    request.assessment = data
     request.assessed_verdict = request.verdict = result.verdict
     request.dialect = result.dialect
     request.confidence = result.confidence
     move(s, request, result.verdict, SYSTEM, "; ".join(mask(r) for r in result.reasons[:3]))
     if result.verdict != "needs_development":
         return None
-    return await open_feature(s, request, SYSTEM, result.to_json()["gaps"], result.drafted_dialect)
+    return await open_feature(s, request, SYSTEM, data["gaps"], result.drafted_dialect)
 
 
 async def open_feature(
@@ -187,6 +205,7 @@ def advance_feature(
     move(s, request, to, actor, note.strip() if note else None)
 
 
-def _assessed_detail(result: Assessment) -> str:
+def _assessed_detail(result: AssessmentResult, data: dict[str, Any]) -> str:
     closest = f", closest dialect {result.dialect}" if result.dialect else ""
-    return f"verdict {result.verdict}{closest}, confidence {result.confidence:.2f}, {len(result.gaps)} gap(s)"
+    gaps = data.get("gaps_total", len(data.get("gaps") or []))
+    return f"verdict {result.verdict}{closest}, confidence {result.confidence:.2f}, {gaps} gap(s)"

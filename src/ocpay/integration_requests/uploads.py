@@ -9,22 +9,24 @@ text with payment identifiers masked (`kept_copy`), never the original bytes.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from tempfile import TemporaryDirectory
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ocpay.assessment import (
+    MAX_DEPTH,
     Documentation,
     DocumentError,
+    TooDeep,
+    parse_json,
     pdf_pages,
     read_dialect_file,
     read_html,
     read_log,
-    read_pdf,
+    read_pdf_pages,
     read_text,
 )
 from ocpay.integration_requests.errors import DocumentTooLarge, InvalidRequest, RefusedDocument, UnsupportedDocument
@@ -52,6 +54,7 @@ class CheckedDocument:
     content: bytes
     sha256: str
     documentation: Documentation
+    pdf_text: str | None = None  # the text extracted from a PDF, pages one after another
 
     @property
     def size(self) -> int:
@@ -191,17 +194,9 @@ def _sniff(name: str, raw: bytes) -> tuple[Family, str]:
     head = text.lstrip()[:1000]
     lowered = head.lower()
     if head.startswith(("{", "[")):
-        try:
-            json.loads(text)
-            return "json", text
-        except ValueError:
-            pass
         first = next(line for line in text.splitlines() if line.strip())
-        try:
-            if isinstance(json.loads(first), dict):
-                return "json", text
-        except ValueError:
-            pass
+        if _json_value(name, text) is not None or isinstance(_json_value(name, first), dict):
+            return "json", text
     if lowered.startswith(("<!doctype html", "<html", "<?xml")) or (
         lowered.startswith("<") and re.search(r"<(html|head|body|div|p|pre|code|table|h[1-6])[\s>]", lowered)
     ):
@@ -219,10 +214,8 @@ def _compatible(sniffed: Family, claimed: Family) -> bool:
     return sniffed == claimed
 
 
-def check_uploads(
-    uploads: list[Upload], *, max_documents: int, max_total_bytes: int, max_document_bytes: int
-) -> list[CheckedDocument]:
-    """Check every document of one request; the first refused one refuses them all."""
+def check_request_size(uploads: list[Upload], *, max_documents: int, max_total_bytes: int) -> None:
+    """Refuse a request without documents, with too many, or too large together (no document is read)."""
     if not uploads:
         raise InvalidRequest("attach at least one document: " + ACCEPTED)
     if len(uploads) > max_documents:
@@ -233,7 +226,6 @@ def check_uploads(
             ", ".join(safe_name(u.name) for u in uploads),
             f"together {total} bytes, more than the {max_total_bytes} bytes allowed per request",
         )
-    return [check_document(u, max_document_bytes) for u in uploads]
 
 
 def check_document(upload: Upload, max_bytes: int) -> CheckedDocument:
@@ -255,13 +247,13 @@ def check_document(upload: Upload, max_bytes: int) -> CheckedDocument:
     if sniffed == "pdf":
         family = "pdf"
     try:
-        doc, media_type = _read(name, raw, text, family, sniffed, by_name or by_media)
+        doc, media_type, pdf_text = _read(name, raw, text, family, sniffed, by_name or by_media)
     except DocumentError as exc:
         reason = str(exc)
         if reason.startswith(f"{name}: "):
             reason = reason[len(name) + 2 :]
         raise RefusedDocument(name, reason) from None
-    return CheckedDocument(name, media_type, raw, hashlib.sha256(raw).hexdigest(), doc)
+    return CheckedDocument(name, media_type, raw, hashlib.sha256(raw).hexdigest(), doc, pdf_text)
 
 
 def kept_copy(document: CheckedDocument) -> bytes:
@@ -270,45 +262,69 @@ def kept_copy(document: CheckedDocument) -> bytes:
     The checksum of the original is kept beside it. A PDF cannot be masked in place: its extracted
     text is kept instead.
     """
-    if document.media_type == "application/pdf":
-        pages = pdf_pages(document.content, document.name)  # read before: check_document opened it
-        text = "(text extracted from the PDF; the PDF itself is not kept)\n" + "\n".join(pages)
+    if document.pdf_text is not None:
+        text = "(text extracted from the PDF; the PDF itself is not kept)\n" + document.pdf_text
     else:
         text = document.content.decode("utf-8", errors="replace")
-    return mask_text(text).encode()
+    try:
+        return mask_text(text).encode()
+    except RecursionError:  # JSON nested deeper than masking can walk: keep the other lines
+        return "\n".join(_masked_line(line) for line in text.splitlines()).encode()
+
+
+def _masked_line(line: str) -> str:
+    try:
+        return mask_text(line)
+    except RecursionError:
+        return f"(a line nested deeper than {MAX_DEPTH} levels, not kept)"
 
 
 def _read(
     name: str, raw: bytes, text: str, family: Family, sniffed: Family, claimed: Family | None
-) -> tuple[Documentation, str]:
+) -> tuple[Documentation, str, str | None]:
+    """What the document says, its media type, and for a PDF the text extracted from it."""
     if family == "pdf":
         _open_pdf(name, raw)
-        return read_pdf(Path(name), raw), "application/pdf"
+        pages = pdf_pages(raw, name)
+        return read_pdf_pages(name, pages), "application/pdf", "\n".join(pages)
     if family == "yaml":
         with TemporaryDirectory(prefix="ocpay-request-") as tmp:
             path = Path(tmp) / (name if _suffix(name) in (".yaml", ".yml") else name + ".yaml")
             path.write_bytes(raw)
-            return read_dialect_file(path), "application/yaml"
+            try:
+                return read_dialect_file(path), "application/yaml", None
+            except DocumentError as exc:  # named by the file's own name, not the temporary copy's path
+                raise DocumentError(str(exc).replace(str(path), name)) from None
     if family == "html":
-        return read_html(name, text), "text/html"
+        return read_html(name, text), "text/html", None
     if family == "json":
         media = "application/json" if _is_json(text) else "application/x-ndjson"
         try:
-            return read_log(name, text), media
+            return read_log(name, text), media, None
         except DocumentError:
             doc = read_text(name, text)  # JSON that is not a log: maybe examples of messages
             if doc.messages:
-                return doc, media
+                return doc, media, None
             raise
     media = "text/markdown" if _suffix(name) in (".md", ".markdown") else "text/plain"
     if sniffed == "html" and claimed is None:
-        return read_html(name, text), "text/html"
-    return read_text(name, text), media
+        return read_html(name, text), "text/html", None
+    return read_text(name, text), media, None
+
+
+def _json_value(name: str, text: str) -> Any:
+    """The JSON value of the text, None when it is not JSON; RefusedDocument when it nests too deep to read."""
+    try:
+        return parse_json(text)
+    except TooDeep as exc:
+        raise RefusedDocument(name, f"holds JSON that {exc}") from None
+    except ValueError:
+        return None
 
 
 def _is_json(text: str) -> bool:
     try:
-        json.loads(text)
+        parse_json(text)
     except ValueError:
         return False
     return True

@@ -3,7 +3,8 @@
 A request (requester contact, charger, terminal, OCPP version, documents) is checked, stored,
 assessed and moved along the status machine of `transitions`. Submission checks every document by
 its content (`uploads`) and refuses the whole request, storing nothing, when one fails; the reason
-names the file. The assessment then runs at once on all documents together, the request moves to
+names the file. Documents are read and assessed in a worker process (`reading`, on the clock of
+`assessment.worker`), never in the event loop, all documents together; the request moves to
 the verdict's status, and a `needs_development` verdict opens a feature request with the gaps and
 the drafted dialect. A reviewer may override the verdict (with a note), reject the request (with a
 reason), and move the feature request to in_development and released. Every transition and every
@@ -12,21 +13,22 @@ notice sent to the requester is kept in the request's history.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ocpay.assessment import VERSIONS, Assessment, assess, combine
+from ocpay.assessment import VERSIONS
+from ocpay.assessment.worker import StageTimedOut, WorkerLost, WorkerPool
 from ocpay.integration_requests import transitions
-from ocpay.integration_requests.errors import InvalidRequest, UnknownRequest
+from ocpay.integration_requests.errors import DocumentTooSlow, InvalidRequest, RefusedDocument, UnknownRequest
 from ocpay.integration_requests.history import delivery_entry, notice_entry, transition_entry
 from ocpay.integration_requests.notices import Notice, build_notice
 from ocpay.integration_requests.notifications import Delivery, Notifier, NotifierSettings
+from ocpay.integration_requests.reading import ASSESSING, READING, KeptDocument, ReadSubmission, know, read_submission
 from ocpay.integration_requests.transitions import VERDICTS
-from ocpay.integration_requests.uploads import CheckedDocument, Upload, check_uploads, kept_copy
+from ocpay.integration_requests.uploads import Upload, check_request_size, safe_name
 from ocpay.integrations.catalog import Catalog
 from ocpay.integrations.dialects import DialectSet
 from ocpay.ocpp.model import now
@@ -62,6 +64,9 @@ class RequestSettings(NotifierSettings, Protocol):
     request_max_document_bytes: int
     request_max_total_bytes: int
     request_max_documents: int
+    request_readers: int
+    request_read_seconds: float
+    request_reader_memory_mb: int
 
 
 class Requests:
@@ -82,16 +87,17 @@ class Requests:
         self.max_document_bytes = settings.request_max_document_bytes
         self.max_total_bytes = settings.request_max_total_bytes
         self.max_documents = settings.request_max_documents
-
-    # -- submission --------------------------------------------------------------------------------------
-    def check(self, uploads: list[Upload]) -> list[CheckedDocument]:
-        """Check every document within the configured limits; the first refused one refuses them all."""
-        return check_uploads(
-            uploads,
-            max_documents=self.max_documents,
-            max_total_bytes=self.max_total_bytes,
-            max_document_bytes=self.max_document_bytes,
+        self.readers = WorkerPool(
+            workers=settings.request_readers,
+            stage_seconds=settings.request_read_seconds,
+            initializer=know,
+            initargs=(dialects, catalog),
+            memory_bytes=settings.request_reader_memory_mb * 1024 * 1024,
         )
+
+    async def close(self) -> None:
+        """Stop the worker processes that read documents."""
+        await self.readers.close()
 
     async def submit(
         self,
@@ -106,15 +112,8 @@ class Requests:
         """Check and store the documents, assess them, move to the verdict, tell the requester."""
         requester, charger, terminal, ocpp_version = _request_fields(requester, charger, terminal, ocpp_version)
 
-        def work() -> tuple[list[CheckedDocument], Assessment]:
-            checked = self.check(documents)
-            doc = combine([c.documentation for c in checked])
-            result = assess(
-                doc, self.dialects, self.catalog, charger=charger, terminal=terminal, ocpp_version=ocpp_version
-            )
-            return checked, result
-
-        checked, result = await asyncio.to_thread(work)  # PDF reading and assessment are CPU work
+        check_request_size(documents, max_documents=self.max_documents, max_total_bytes=self.max_total_bytes)
+        read = await self._read(documents, charger, terminal, ocpp_version)
         at = now()
         async with self.db.write() as s:
             request = IntegrationRequest(
@@ -123,8 +122,8 @@ class Requests:
             )  # fmt: skip
             s.add(request)
             await s.flush()
-            _add_documents(s, request, checked, actor or requester, at)
-            feature = await transitions.record_assessment(s, request, result)
+            _add_documents(s, request, read.documents, actor or requester, at)
+            feature = await transitions.record_assessment(s, request, read.assessment)
             notice = build_notice("assessed", request, feature)
             s.add(notice_entry(request.id, notice))
             request_id = request.id
@@ -172,6 +171,25 @@ class Requests:
             requester = request.requester
         await self._deliver(request_id, notice, requester)
         return await self.show(request_id)
+
+    async def _read(self, documents: list[Upload], charger: str, terminal: str, version: str | None) -> ReadSubmission:
+        """The documents read and assessed in a worker; DocumentTooSlow or RefusedDocument naming the file."""
+        try:
+            read: ReadSubmission = await self.readers.run(
+                read_submission, documents, self.max_document_bytes, charger, terminal, version
+            )
+        except (StageTimedOut, WorkerLost) as exc:
+            all_names = ", ".join(safe_name(d.name) for d in documents)
+            name = exc.stage.removeprefix(READING) if exc.stage.startswith(READING) else all_names
+            doing = "to assess together" if exc.stage == ASSESSING else "to read"
+            if isinstance(exc, StageTimedOut):
+                raise DocumentTooSlow(
+                    name, f"took longer than {exc.seconds:g} s {doing}; send a smaller document"
+                ) from None
+            raise RefusedDocument(
+                name, f"could not be read: the reader stopped ({doing}); it may need too much memory"
+            ) from None
+        return read
 
     async def _deliver(self, request_id: int, notice: Notice, requester: str) -> list[Delivery]:
         """Send through the configured channels after the commit; record each outcome."""
@@ -244,15 +262,15 @@ def _required_text(value: str | None, missing: str, what: str) -> str:
 
 
 def _add_documents(
-    s: AsyncSession, request: IntegrationRequest, checked: list[CheckedDocument], actor: str, at: datetime
+    s: AsyncSession, request: IntegrationRequest, documents: list[KeptDocument], actor: str, at: datetime
 ) -> None:
     """Store the masked copy of each document and record the submission (-> received) in the history."""
-    for c in checked:
+    for d in documents:
         s.add(
             RequestDocument(
-                request_id=request.id, name=c.name, media_type=c.media_type, size=c.size,
-                sha256=c.sha256, content=kept_copy(c), uploaded_at=at,
+                request_id=request.id, name=d.name, media_type=d.media_type, size=d.size,
+                sha256=d.sha256, content=d.content, uploaded_at=at,
             )
         )  # fmt: skip
-    listing = ", ".join(f"{c.name} ({c.media_type}, {c.size} bytes)" for c in checked)
-    s.add(transition_entry(request.id, None, "received", actor, f"{len(checked)} document(s): {listing}"))
+    listing = ", ".join(f"{d.name} ({d.media_type}, {d.size} bytes)" for d in documents)
+    s.add(transition_entry(request.id, None, "received", actor, f"{len(documents)} document(s): {listing}"))

@@ -53,3 +53,53 @@ def minimal_pdf(lines: list[str]) -> bytes:
     out += "".join(f"{offset:010d} 00000 n \n" for offset in offsets).encode()
     out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return out
+
+
+def many_page_pdf(pages: int, lines_per_page: int) -> bytes:
+    """A PDF of many pages sharing one content stream: a few kilobytes that cost seconds to extract."""
+    content = "BT /F1 9 Tf 11 TL 30 800 Td " + " ".join(f"(line {i} [2,) Tj T*" for i in range(lines_per_page)) + " ET"
+    page = (
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents 4 0 R >>"
+    )
+    kids = " ".join(f"{5 + i} 0 R" for i in range(pages))
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>",
+        f"<< /Length {len(content)} >>\nstream\n{content}\nendstream",
+        *([page] * pages),
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, obj in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{obj}\nendobj\n".encode("latin-1")
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{offset:010d} 00000 n \n" for offset in offsets).encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return out
+
+
+def alias_bomb(levels: int) -> bytes:
+    """A dialect file whose message schema holds nine aliases of nine aliases of ... (`levels` deep)."""
+    anchors = ['      x0: &x0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    anchors += [f"      x{n}: &x{n} [" + ", ".join([f"*x{n - 1}"] * 9) + "]" for n in range(1, levels)]
+    head = """id: vendor.bomb
+title: An alias bomb
+version: "1"
+provenance:
+  kind: vendor-documentation
+  source: the red team
+ocpp_versions: ["1.6"]
+description: nine times nine times nine
+messages:
+  - name: Boom
+    kind: data_transfer
+    vendor_id: Vendor
+    message_id: Boom
+    direction: to_csms
+    schema:
+      type: object
+"""
+    return (head + "\n".join(anchors) + "\n").encode()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 import yaml
 
 from ocpay.assessment import (
+    MAX_DEPTH,
     DocumentError,
     read_dialect_file,
     read_documentation,
@@ -21,6 +23,7 @@ from ocpay.assessment import (
     read_text,
 )
 from ocpay.assessment.readers.frames import parse_frame
+from ocpay.assessment.readers.text import MAX_EXAMPLE_DEPTH, value_ends
 from tests.unit.assessment.corpus import FIXTURES, minimal_pdf
 
 
@@ -267,3 +270,40 @@ def test_the_reader_is_chosen_by_suffix_then_content(tmp_path: Path, name: str, 
 def test_a_directory_is_not_a_document(tmp_path: Path) -> None:
     with pytest.raises(DocumentError, match="is a directory"):
         read_documentation(tmp_path)
+
+
+# -- hostile documents: bounded work --------------------------------------------------------------------------
+def _seconds(text: str) -> float:
+    started = time.perf_counter()
+    read_text("notes.md", text)
+    return time.perf_counter() - started
+
+
+@pytest.mark.parametrize("unit", ["[", '["', "{[", '[2, "1", '], ids=["brackets", "quotes", "mixed", "frames"])
+def test_the_example_scanner_is_linear_in_the_text(unit: str) -> None:
+    # 20,000 "[" took 16.9 s when each bracket started a walk to the end of the text.
+    assert _seconds(unit * 20_000) < 1
+    small, large = _seconds(unit * 50_000), _seconds(unit * 400_000)
+    assert large < 24 * small + 0.5, (small, large)  # 8 times the text: about 8 times the time (not 64)
+
+
+def test_values_nested_deeper_than_an_example_may_are_skipped_and_the_rest_is_read() -> None:
+    frame = '[2, "1", "DataTransfer", {"vendorId": "Acme", "messageId": "Paid", "data": "{}"}]'
+    text = "x " + "[" * 30 + "1" + "]" * 30 + "\nThe station sends:\n" + frame + "\n" + "[" * 100_000
+    doc = read_text("notes.md", text)
+    assert [m.message_id for m in doc.messages] == ["Paid"]
+    assert value_ends("[" * (MAX_EXAMPLE_DEPTH + 1) + "]" * (MAX_EXAMPLE_DEPTH + 1)) == {
+        n: 2 * (MAX_EXAMPLE_DEPTH + 1) - n for n in range(1, MAX_EXAMPLE_DEPTH + 1)
+    }  # every value but the outermost, which nests one level too deep
+
+
+def test_a_log_line_nested_too_deep_is_a_problem_not_a_crash() -> None:
+    deep_line = '{"direction": "to_csms", "message": ' + "[" * 5000 + "]" * 5000 + "}"
+    frame = [2, "1", "DataTransfer", {"vendorId": "Acme", "messageId": "Paid", "data": "[" * 3000 + "]" * 3000}]
+    good = json.dumps({"direction": "to_csms", "message": [2, "2", "Heartbeat", {}]})
+    doc = read_log(
+        "capture.jsonl", "\n".join([deep_line, json.dumps({"direction": "to_csms", "message": frame}), good])
+    )
+    assert [m.action for m in doc.messages] == ["DataTransfer", "Heartbeat"]
+    assert doc.problems[0].reason == f"nests deeper than {MAX_DEPTH} levels" and doc.problems[0].line == 1
+    assert doc.messages[0].data_is_json is False  # data nested too deep is kept as text

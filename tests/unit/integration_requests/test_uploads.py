@@ -11,9 +11,11 @@ from contextlib import AbstractContextManager
 import pytest
 
 from ocpay.assessment import combine
-from ocpay.integration_requests import uploads
+from ocpay.integration_requests import reading, uploads
 from ocpay.integration_requests.errors import DocumentTooLarge, InvalidRequest, RefusedDocument, UnsupportedDocument
-from ocpay.integration_requests.uploads import Upload, check_document, check_uploads, kept_copy, safe_name
+from ocpay.integration_requests.uploads import Upload, check_document, check_request_size, kept_copy, safe_name
+from ocpay.integrations.catalog import Catalog
+from ocpay.integrations.dialects import DialectSet
 from tests.unit.assessment.corpus import minimal_pdf
 
 PSP = "PSP-8812345678"
@@ -122,20 +124,28 @@ def test_a_document_over_the_limit_is_too_large() -> None:
 
 
 def test_the_limits_of_a_request_hold_for_all_its_documents_together() -> None:
-    limits = {"max_documents": 2, "max_total_bytes": 2 * len(LOG), "max_document_bytes": LIMIT}
-    assert len(check_uploads([Upload("a.jsonl", LOG), Upload("b.jsonl", LOG)], **limits)) == 2
+    limits = {"max_documents": 2, "max_total_bytes": 2 * len(LOG)}
+    check_request_size([Upload("a.jsonl", LOG), Upload("b.jsonl", LOG)], **limits)
     with refused(InvalidRequest, "attach at least one document"):
-        check_uploads([], **limits)
+        check_request_size([], **limits)
     with refused(InvalidRequest, "3 documents, more than the 2 accepted per request"):
-        check_uploads([Upload(n, LOG) for n in ("a.jsonl", "b.jsonl", "c.jsonl")], **limits)
+        check_request_size([Upload(n, LOG) for n in ("a.jsonl", "b.jsonl", "c.jsonl")], **limits)
     with refused(DocumentTooLarge, "a.jsonl, b.jsonl: together"):
-        check_uploads([Upload("a.jsonl", LOG), Upload("b.jsonl", LOG + b"\n")], **limits)
+        check_request_size([Upload("a.jsonl", LOG), Upload("b.jsonl", LOG + b"\n")], **limits)
 
 
-def test_one_refused_document_refuses_the_request() -> None:
-    limits = {"max_documents": 5, "max_total_bytes": LIMIT, "max_document_bytes": LIMIT}
+def test_a_submission_is_read_document_by_document_and_one_refused_refuses_it() -> None:
+    dialects = DialectSet.load()
+    reading.know(dialects, Catalog.load(dialects))
+    stages: list[str] = []
+    read = reading.read_submission(stages.append, [Upload("a.jsonl", LOG)], LIMIT, "Voltaro V50", "VoltPay T1", None)
+    assert stages == ["reading a.jsonl", "assessing"]
+    assert [(d.name, d.media_type) for d in read.documents] == [("a.jsonl", "application/x-ndjson")]
+    assert PSP not in read.documents[0].content.decode() and read.assessment.verdict == "needs_development"
+    stages.clear()
     with refused(UnsupportedDocument, "b.zip"):
-        check_uploads([Upload("a.jsonl", LOG), Upload("b.zip", LOG)], **limits)
+        reading.read_submission(stages.append, [Upload("a.jsonl", LOG), Upload("b.zip", LOG)], LIMIT, "A", "B", None)
+    assert stages == ["reading a.jsonl", "reading b.zip"]
 
 
 def test_a_readable_pdf_is_accepted_and_a_broken_one_refused() -> None:

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 from pydantic import BaseModel, ConfigDict
 
-from ocpay.integrations.files import DialectError, builtin_dir, load_model, load_yaml, yaml_files
+from ocpay.integrations.files import (
+    MAX_YAML_DEPTH,
+    MAX_YAML_NODES,
+    DialectError,
+    builtin_dir,
+    load_model,
+    load_yaml,
+    yaml_files,
+)
 
 
 class Pair(BaseModel):
@@ -72,3 +81,34 @@ def test_the_builtin_files_come_first_then_each_directory_sorted(tmp_path: Path)
 def test_an_extra_directory_that_is_not_one_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DialectError, match="nowhere: not a directory of catalog files"):
         yaml_files("catalog", [tmp_path / "nowhere"])
+
+
+# -- YAML within bounds ------------------------------------------------------------------------------------
+def yaml_refusal(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "hostile.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DialectError) as refused:
+        load_yaml(path)
+    return str(refused.value)
+
+
+def test_an_alias_bomb_is_refused_before_it_is_expanded(tmp_path: Path) -> None:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 9) + "]" for n in range(1, 12)]  # 9^12 values
+    started = time.perf_counter()
+    reason = yaml_refusal(tmp_path, "\n".join(lines))
+    assert time.perf_counter() - started < 1
+    assert reason.endswith(f"expands to more than {MAX_YAML_NODES} values (aliases counted each time they are used)")
+    assert reason.startswith(str(tmp_path / "hostile.yaml"))
+
+
+def test_aliases_that_stay_small_load_as_shared_values(tmp_path: Path) -> None:
+    path = tmp_path / "shared.yaml"
+    path.write_text("base: &base {type: string}\nfields: {a: *base, b: *base}\n", encoding="utf-8")
+    assert load_yaml(path) == {"base": {"type": "string"}, "fields": {"a": {"type": "string"}, "b": {"type": "string"}}}
+
+
+def test_a_cycle_and_deep_nesting_are_refused(tmp_path: Path) -> None:
+    assert yaml_refusal(tmp_path, "a: &a [1, *a]\n").endswith("an alias refers to a value that contains it (a cycle)")
+    assert yaml_refusal(tmp_path, "[" * 70 + "]" * 70).endswith(f"nests deeper than {MAX_YAML_DEPTH} levels")
+    assert yaml_refusal(tmp_path, "[" * 5000).endswith(f"nests deeper than {MAX_YAML_DEPTH} levels")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Message
 
 from ocpay.api import views
 from ocpay.api.deps import ServicesDep
@@ -70,12 +71,8 @@ async def submit_request(request: Request, services: ServicesDep) -> dict[str, A
         raise HTTPException(
             415, "send multipart/form-data with requester, charger, terminal, ocpp_version and documents[]"
         )
-    limit = workflow.max_total_bytes + _FORM_OVERHEAD
-    length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > limit:
-        raise HTTPException(413, f"the upload is {length} bytes, more than the {limit} bytes accepted")
     try:
-        form = await request.form(max_files=workflow.max_documents + 1, max_fields=20)
+        form = await read_form(request, workflow)
     except StarletteHTTPException:
         raise
     except Exception as exc:  # a broken multipart body
@@ -92,6 +89,31 @@ async def submit_request(request: Request, services: ServicesDep) -> dict[str, A
         documents=uploads,
     )
     return views.request_detail_view(detail)
+
+
+async def read_form(request: Request, workflow: Requests) -> FormData:
+    """The submission's form, its body refused with 413 as soon as it is larger than a request may be.
+
+    The limit holds while the body streams in, with or without Content-Length (a chunked body is not
+    read to its end first), for the API and the console alike; the answer closes the connection, so
+    that the server does not go on reading (and discarding) the rest.
+    """
+    limit = workflow.max_total_bytes + _FORM_OVERHEAD
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > limit:
+        raise HTTPException(413, f"the upload is {length} bytes, more than the {limit} bytes accepted")
+    received = 0
+
+    async def receive() -> Message:
+        nonlocal received
+        message = await request.receive()
+        received += len(message.get("body", b""))
+        if received > limit:
+            raise HTTPException(413, f"the upload is more than the {limit} bytes accepted", {"Connection": "close"})
+        return message
+
+    limited = Request(request.scope, receive)
+    return await limited.form(max_files=workflow.max_documents + 1, max_fields=20)
 
 
 async def _read_form(form: FormData, workflow: Requests) -> tuple[dict[str, str], list[Upload]]:

@@ -10,16 +10,15 @@ Nothing here keeps a payment identifier for display: excerpts go through `redact
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
-from ocpay.assessment.evidence import Documentation, DocumentError
+from ocpay.assessment.evidence import Documentation, DocumentError, parse_json
 from ocpay.assessment.readers.common import unique
 from ocpay.assessment.readers.dialect_file import read_dialect_file
 from ocpay.assessment.readers.html import read_html
 from ocpay.assessment.readers.log import read_log
-from ocpay.assessment.readers.pdf import pdf_pages, read_pdf
+from ocpay.assessment.readers.pdf import pdf_pages, read_pdf, read_pdf_pages
 from ocpay.assessment.readers.recorded import read_recorded
 from ocpay.assessment.readers.text import read_text
 
@@ -31,6 +30,7 @@ __all__ = [
     "read_html",
     "read_log",
     "read_pdf",
+    "read_pdf_pages",
     "read_recorded",
     "read_text",
 ]
@@ -88,7 +88,7 @@ def _decode(path: Path, raw: bytes) -> str:
 
 def _looks_like_log_array(text: str) -> bool:
     try:
-        value = json.loads(text)
+        value = parse_json(text)
     except ValueError:
         return False
     return isinstance(value, list) and all(isinstance(item, dict) for item in value)

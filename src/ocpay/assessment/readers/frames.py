@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from ocpay.assessment.evidence import Direction, Evidence, FrameKind, Observed, decode_data
+from ocpay.assessment.evidence import Direction, Evidence, FrameKind, Observed, decode_data, parse_json
 from ocpay.assessment.readers.common import excerpt_of
 
 # Standard actions whose sender is fixed; used when the documentation does not say who sends a frame.
@@ -114,9 +113,9 @@ def observe_log_entry(item: Any, evidence: Evidence) -> Observed:
     frame = item.get("message")
     if isinstance(frame, str):
         try:
-            frame = json.loads(frame)
-        except ValueError:
-            raise ValueError("message is a string but not a JSON frame") from None
+            frame = parse_json(frame)
+        except ValueError as exc:
+            raise ValueError(f"message is a string but not a JSON frame ({exc})") from None
     if frame is None:
         raise ValueError("no message")
     station = item.get("station")

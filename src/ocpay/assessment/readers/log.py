@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ocpay.assessment.evidence import Documentation, DocumentError, Evidence, Problem
+from ocpay.assessment.evidence import Documentation, DocumentError, Evidence, Problem, parse_json
 from ocpay.assessment.readers.frames import Pairing, observe_log_entry
 
 
@@ -35,7 +35,7 @@ def _entries(source: str, text: str, doc: Documentation) -> list[tuple[Evidence,
     """The log's entries with where each was read; lines that are not JSON become problems of `doc`."""
     if text.lstrip().startswith("["):
         try:
-            array = json.loads(text)
+            array = parse_json(text)
         except ValueError as exc:
             raise DocumentError(f"{source}: not a message log: the JSON array cannot be read ({exc})") from None
         if not isinstance(array, list):
@@ -46,7 +46,8 @@ def _entries(source: str, text: str, doc: Documentation) -> list[tuple[Evidence,
         if not line.strip():
             continue
         try:
-            entries.append((Evidence(source, line=number), json.loads(line)))
-        except json.JSONDecodeError as exc:
-            doc.problems.append(Problem(f"{source} line {number}", f"not JSON ({exc.msg})", number))
+            entries.append((Evidence(source, line=number), parse_json(line)))
+        except ValueError as exc:
+            reason = f"not JSON ({exc.msg})" if isinstance(exc, json.JSONDecodeError) else str(exc)
+            doc.problems.append(Problem(f"{source} line {number}", reason, number))
     return entries

@@ -1,7 +1,8 @@
 """Reader for text and Markdown documents (and the scanner HTML and PDF text goes through).
 
 A document shows example messages in JSON among prose: frames, DataTransfer bodies, log entries,
-or lists of them. The scanner finds every balanced JSON value, keeps those that are messages,
+or lists of them. The scanner finds every balanced JSON value (in one pass, linear in the text:
+see `value_ends`), keeps those that are messages,
 guesses their direction from the prose just before them ("sent by the station", "CSMS -> station"),
 pairs answers with their calls, and notes the vendorIds, messageIds and OCPP versions the text names.
 """
@@ -19,6 +20,7 @@ from ocpay.assessment.readers.common import excerpt_of, unique
 from ocpay.assessment.readers.frames import Pairing, fill_data_transfer, link, observe_frame, observe_log_entry
 
 MAX_SPAN = 200_000  # longest JSON example the document scanner looks at
+MAX_EXAMPLE_DEPTH = 20  # deepest JSON example it reads (a logged OCPP frame nests 10 levels or so)
 
 _NAME = "[\"'`\u201c\u2018]?([A-Za-z0-9][A-Za-z0-9._\\-]{1,80}[A-Za-z0-9])[\"'`\u201d\u2019]?"
 _VENDOR_NAMED = re.compile(r"vendor[\s_-]?id\b\W{0,6}?(?:\bis\b\s*|=|:)?\s*" + _NAME, re.IGNORECASE)
@@ -38,7 +40,8 @@ _TO_STATION = re.compile(
     re.IGNORECASE,
 )
 _LOOKS_LIKE_MESSAGE = re.compile(r"^\[\s*[2-6]\s*,|\"vendorId\"")
-_OPENER = re.compile(r"[\[{]")
+_MAY_HOLD_MESSAGE = re.compile(r'\[\s*[2-6]\s*,|"(?:vendorId|direction|status)"')  # else not worth parsing
+_SYNTAX = re.compile(r'\[+|\{+|[\]}"\\\n]')  # what matters to bracket matching (runs of openers at once)
 _CLOSER = {"[": "]", "{": "}"}
 
 
@@ -50,6 +53,7 @@ class DocumentText:
         self.text = text
         self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
         self._map = line_map  # (offset in text, line in the original) when the text is derived
+        self._map_offsets = [offset for offset, _ in line_map or ()]
         self.pages: list[int] = []  # offsets at which pages start (PDF)
 
     def evidence(self, start: int, end: int) -> Evidence:
@@ -60,7 +64,7 @@ class DocumentText:
             evidence.page = page
             evidence.line = self.text.count("\n", self.pages[page - 1], start) + 1
         elif self._map:
-            index = bisect.bisect_right([offset for offset, _ in self._map], start) - 1
+            index = bisect.bisect_right(self._map_offsets, start) - 1
             evidence.line = self._map[max(index, 0)][1] + self.text.count("\n", self._map[max(index, 0)][0], start)
         else:
             evidence.line = bisect.bisect_right(self._line_starts, start)
@@ -80,9 +84,11 @@ def scan(doc_text: DocumentText, kind: DocumentKind = "document") -> Documentati
     doc.named_vendor_ids = unique(_names(_VENDOR_NAMED, text))
     doc.named_message_ids = unique(_names(_MESSAGE_NAMED, text))
     scanner = _Scanner(doc_text, doc)
+    ends = value_ends(text)
     position = 0
-    while (found := _OPENER.search(text, position)) is not None:
-        position = scanner.take(found.start())
+    for start in sorted(ends):
+        if start >= position:
+            position = scanner.take(start, ends[start])
     doc.named_vendor_ids = [n for n in doc.named_vendor_ids if n]
     return doc
 
@@ -97,11 +103,10 @@ class _Scanner:
         self.previous_end = 0  # where the last example ended: prose before it says nothing of the next
         self.last_data_transfer: tuple[Observed, int] | None = None
 
-    def take(self, start: int) -> int:
-        """Read the JSON value that opens at `start`; return where to search on from."""
+    def take(self, start: int, end: int) -> int:
+        """Read the JSON value text[start:end]; return where to search on from."""
         text = self.doc_text.text
-        end = _balanced_end(text, start)
-        if end is None:
+        if not _MAY_HOLD_MESSAGE.search(text, start, end):
             return start + 1
         span = text[start:end]
         try:
@@ -197,32 +202,59 @@ def _document_example(item: Any, direction: Direction | None, evidence: Evidence
     return observed
 
 
-def _balanced_end(text: str, start: int) -> int | None:
-    """The index just after the bracket that closes the one at `start`, or None (strings respected)."""
-    stack = [_CLOSER[text[start]]]
-    i, limit = start + 1, min(len(text), start + MAX_SPAN)
+def value_ends(text: str) -> dict[int, int]:
+    """{start: end} for every bracket that opens a balanced value text[start:end]: one pass, linear in the text.
+
+    Quotes count only inside brackets: a string ends at its closing quote and never spans lines (a line
+    break in a string, or a wrong closing bracket, means prose: every value still open has no end). A
+    bracket inside a string is part of the string. A value longer than MAX_SPAN, or one nesting deeper
+    than MAX_EXAMPLE_DEPTH, has no end either.
+    """
+    ends: dict[int, int] = {}
+    starts: list[int] = []  # the values open, innermost last: where each starts,
+    closers: list[str] = []  # the bracket that closes it,
+    too_deep: list[bool] = []  # and whether it holds a value more than MAX_EXAMPLE_DEPTH levels down
     in_string = False
-    while i < limit:
-        char = text[i]
-        if in_string:
+    skip_to = 0  # after a backslash in a string, the next character is escaped
+    for match in _SYNTAX.finditer(text):
+        i = match.start()
+        if i < skip_to:
+            continue
+        char = match.group()
+        if in_string:  # (a run of openers cannot start in a string: the first one would be text of it)
             if char == "\\":
-                i += 2
-                continue
-            if char == '"':
+                skip_to = i + 2
+            elif char == '"':
                 in_string = False
             elif char == "\n":
-                return None  # JSON strings do not span lines: this was prose
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            stack.append(_CLOSER[char])
+                _drop_all(starts, closers, too_deep)
+                in_string = False
+        elif char[0] in "[{":
+            before, run = len(starts), len(char)
+            starts.extend(range(i, i + run))
+            closers.extend(_CLOSER[char[0]] * run)
+            too_deep.extend([False] * run)
+            low, high = max(0, before - MAX_EXAMPLE_DEPTH), len(starts) - MAX_EXAMPLE_DEPTH
+            if high > low:  # these now hold a value more than MAX_EXAMPLE_DEPTH levels down
+                too_deep[low:high] = [True] * (high - low)
+            if len(starts) > 2 * MAX_SPAN:  # the oldest opened more than MAX_SPAN characters ago: none ends in time
+                del starts[:MAX_SPAN], closers[:MAX_SPAN], too_deep[:MAX_SPAN]
         elif char in "]}":
-            if char != stack.pop():
-                return None
-            if not stack:
-                return i + 1
-        i += 1
-    return None
+            if closers and closers[-1] == char:
+                start, _, deep = starts.pop(), closers.pop(), too_deep.pop()
+                if not deep and i + 1 - start <= MAX_SPAN:
+                    ends[start] = i + 1
+            else:
+                _drop_all(starts, closers, too_deep)
+        elif char == '"' and starts:
+            in_string = True
+    return ends
+
+
+def _drop_all(*stacks: list[Any]) -> None:
+    """Every value open has no end (prose, not JSON)."""
+    for stack in stacks:
+        stack.clear()
 
 
 def _direction_in_prose(window: str) -> Direction | None:

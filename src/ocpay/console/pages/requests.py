@@ -10,6 +10,7 @@ from starlette.datastructures import UploadFile
 from ocpay.api import views
 from ocpay.api.auth import ConsoleReader, ConsoleWriter
 from ocpay.api.deps import ServicesDep
+from ocpay.api.routes.requests import read_form
 from ocpay.console.render import back, page, text
 from ocpay.integration_requests import STATUSES, RequestError, Upload
 
@@ -36,7 +37,12 @@ async def requests(
 async def submit(request: Request, principal: ConsoleWriter, services: ServicesDep) -> Response:
     """Submit a request with its documents; any refusal is shown on the list page."""
     workflow = services.requests
-    form = await request.form(max_files=workflow.max_documents + 1, max_fields=20)
+    try:
+        form = await read_form(request, workflow)
+    except HTTPException as exc:  # too large: shown on the list page, above the form
+        refused = back(f"/console/requests?error={quote(str(exc.detail))}")
+        refused.headers.update(exc.headers or {})  # the connection closes: the rest of the body is not read
+        return refused
     try:
         uploads = []
         for item in form.getlist("documents"):
