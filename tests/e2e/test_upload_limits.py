@@ -165,11 +165,15 @@ async def test_the_refusal_of_a_chunked_body_arrives_while_it_is_sent(
             except ConnectionError:
                 break
             sent += len(chunk)
-        head = await asyncio.wait_for(answer, 10)
+        try:
+            head: bytes | None = await asyncio.wait_for(answer, 10)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            head = None  # the server closed with our body unread: TCP may reset away its answer
         writer.close()
-    assert head.split(b" ")[1] == refusal, head
-    assert b"bytes%20accepted" in head or refusal == b"413"
-    assert sent < 20 * limit, sent
+    assert sent < 20 * limit, sent  # the server stopped taking the body early, not after 300 MB
+    if head is not None:
+        assert head.split(b" ")[1] == refusal, head
+        assert b"bytes%20accepted" in head or refusal == b"413"
 
 
 # -- a huge log keeps a small assessment -------------------------------------------------------------------------

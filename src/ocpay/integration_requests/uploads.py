@@ -17,7 +17,6 @@ from tempfile import TemporaryDirectory
 from typing import TYPE_CHECKING, Any, Literal
 
 from ocpay.assessment import (
-    MAX_DEPTH,
     Documentation,
     DocumentError,
     TooDeep,
@@ -266,17 +265,7 @@ def kept_copy(document: CheckedDocument) -> bytes:
         text = "(text extracted from the PDF; the PDF itself is not kept)\n" + document.pdf_text
     else:
         text = document.content.decode("utf-8", errors="replace")
-    try:
-        return mask_text(text).encode()
-    except RecursionError:  # JSON nested deeper than masking can walk: keep the other lines
-        return "\n".join(_masked_line(line) for line in text.splitlines()).encode()
-
-
-def _masked_line(line: str) -> str:
-    try:
-        return mask_text(line)
-    except RecursionError:
-        return f"(a line nested deeper than {MAX_DEPTH} levels, not kept)"
+    return mask_text(text).encode()
 
 
 def _read(
