@@ -1,13 +1,14 @@
 """A soak: well-behaved stations charge while slow and hostile clients do their worst beside them.
 
 `ocpay serve` runs as a process of its own, the attackers in another, the well-behaved stations in the
-test's: nobody's client work counts as the server's latency. For `SOAK_SECONDS` (8 by default;
-OCPAY_SOAK_SECONDS for a longer run) six stations built on the `ocpp` package (1.6 and 2.0.1) run
-sessions back to back and time every call, while beside them: stations that never read, a station that
-floods CALLs, stations that send broken and hostile frames (bad JSON, deep nesting, huge multipliers,
-NUL, oversized), a password guesser, half-open handshakes that never finish, and stations that connect
-and vanish. The well-behaved ones must have every call answered, and answered quickly; the server must
-still take new stations afterwards.
+test's: no client's work counts as the server's latency (but all three share the machine's two cores).
+For `SOAK_SECONDS` (8 by default; OCPAY_SOAK_SECONDS for a longer run, OCPAY_SOAK_ATTACKERS=0 for the
+same run without attackers) six stations built on the `ocpp` package (1.6 and 2.0.1) run sessions back
+to back and time every call, while beside them: stations that never read, a station that floods CALLs,
+stations that send broken and hostile frames (bad JSON, deep nesting, huge multipliers, NUL, oversized)
+and reconnect, a password guesser, half-open handshakes that never finish, and stations that connect
+and vanish. The well-behaved ones must have every call answered, within bounds that a stalled loop
+would break; the server must still take new stations afterwards. `pytest -s` prints the latencies.
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ from tests.helpers import Endpoints, Served, served, station
 SOAK_SECONDS = float(os.environ.get("OCPAY_SOAK_SECONDS", "8"))
 # What the well-behaved stations may see at worst, on this 2-core machine with the attackers running:
 # answers in the tens of milliseconds, and no single call held up for long.
-P95_LIMIT_S = 0.25
-MAX_LIMIT_S = 1.5
+P95_LIMIT_S = 0.5
+MAX_LIMIT_S = 2.0
+QUICK = 0.5  # an attacker's close handshake: it does not wait on a server that stopped reading it
 
 
 def now() -> str:
@@ -59,6 +61,11 @@ class Timings:
             raise
         finally:
             self.seconds.append(time.perf_counter() - started)
+
+    def summary(self) -> str:
+        ms = sorted(x * 1000 for x in self.seconds)
+        p50, p95 = statistics.median(ms), statistics.quantiles(ms, n=20)[18]
+        return f"{len(ms)} well-behaved calls: p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {ms[-1]:.0f} ms"
 
 
 async def charge_16(srv: Endpoints, station_id: str, timings: Timings, until: float) -> int:
@@ -119,15 +126,18 @@ async def charge_201(srv: Endpoints, station_id: str, timings: Timings, until: f
 
 async def flood(srv: Endpoints, until: float) -> None:
     """Pipelined Heartbeats as fast as the socket takes them, answers read on the side."""
-    async with srv.connect("SOAK-FLOOD", "1.6") as ws:
-        reader = asyncio.create_task(_drain(ws))
+    ws = await srv.connect("SOAK-FLOOD", "1.6")
+    reader = asyncio.create_task(_drain(ws))
+    try:
         n = 0
         while time.monotonic() < until:
             await ws.send(json.dumps([2, f"f-{n}", "Heartbeat", {}]))
             n += 1
             if n % 100 == 0:
                 await asyncio.sleep(0)
+    finally:  # no closing handshake: the server holds our frames back, it would wait behind them
         reader.cancel()
+        ws.transport.abort()
 
 
 async def _drain(ws: Any) -> None:
@@ -161,7 +171,7 @@ async def garble(srv: Endpoints, station_id: str, until: float) -> None:
     """Hostile frames in a loop; reconnects when the server closes on one."""
     while time.monotonic() < until:
         with contextlib.suppress(WebSocketException, TimeoutError, OSError):
-            async with srv.connect(station_id, "2.0.1") as ws:
+            async with srv.connect(station_id, "2.0.1", close_timeout=QUICK) as ws:
                 reader = asyncio.create_task(_drain(ws))
                 for frame in HOSTILE_FRAMES:
                     await ws.send(frame)
@@ -174,7 +184,7 @@ async def guess_passwords(srv: Endpoints, until: float) -> None:
     n = 0
     while time.monotonic() < until:
         with contextlib.suppress(InvalidStatus, WebSocketException, OSError):
-            async with srv.connect("SOAK-LOCKED", "1.6", password=f"guess-{n:06}"):
+            async with srv.connect("SOAK-LOCKED", "1.6", password=f"guess-{n:06}", close_timeout=QUICK):
                 pass
         n += 1
 
@@ -196,7 +206,7 @@ async def churn(srv: Endpoints, until: float) -> None:
     n = 0
     while time.monotonic() < until:
         with contextlib.suppress(WebSocketException, OSError):
-            async with srv.connect(f"SOAK-CHURN-{n % 5}", "2.0.1") as ws:
+            async with srv.connect(f"SOAK-CHURN-{n % 5}", "2.0.1", close_timeout=QUICK) as ws:
                 await ws.send(json.dumps([2, "b", "BootNotification", {"reason": "PowerUp"}]))
         n += 1
         await asyncio.sleep(0.02)
@@ -235,7 +245,7 @@ def attack(ocpp_url: str, http_url: str, port: int, until_in: float) -> None:
         ]
         await asyncio.gather(*(stopped_at(a, until) for a in attackers))
 
-    asyncio.run(all_at_once())
+    asyncio.run(asyncio.wait_for(all_at_once(), until_in + 15))
 
 
 @pytest.mark.parametrize("db_kind", ["sqlite", "postgresql"])
@@ -245,18 +255,20 @@ async def test_well_behaved_stations_stay_quick_beside_hostile_ones(db_url: str)
         async with srv.http() as api:
             assert (await api.post("/api/stations", json={"id": "SOAK-LOCKED", "password": PASSWORD})).is_success
         spawn = multiprocessing.get_context("spawn")
-        outcomes = spawn.Queue()
-        attackers = spawn.Process(
-            target=attack, args=(srv.ocpp_url, srv.http_url, srv.ocpp_port, SOAK_SECONDS, outcomes)
-        )
-        attackers.start()
+        with_attackers = os.environ.get("OCPAY_SOAK_ATTACKERS", "1") == "1"
+        attackers = spawn.Process(target=attack, args=(srv.ocpp_url, srv.http_url, srv.ocpp_port, SOAK_SECONDS))
+        if with_attackers:
+            attackers.start()
         try:
             await asyncio.sleep(0.5)  # the attackers are at it before the well-behaved stations start
             timings, sessions = await well_behaved(srv)
         finally:
-            attackers.join(10)
+            if with_attackers:
+                attackers.join(20)
             if attackers.is_alive():
                 attackers.kill()
+        print(timings.summary())  # `pytest -s` shows the figures
+        assert attackers.exitcode == 0 or not with_attackers, "the attackers' process failed: nothing was tested"
 
         assert timings.failures == []
         assert all(n > 0 for n in sessions), sessions
