@@ -184,3 +184,31 @@ def server_log_lines(records: list[logging.LogRecord]) -> str:
         if record.exc_text:
             lines.append(record.exc_text)
     return "\n".join(lines)
+
+
+class ConfiguredStation16(ChargePoint16):
+    """A 1.6 station with a configuration (`config`) that answers GetConfiguration and ChangeConfiguration
+    from it, noting the keys it was asked for (`asked`) and the changes it took (`changed`)."""
+
+    def __init__(self, *args: Any, config: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.config: dict[str, str] = dict(config or {})
+        self.asked: list[list[str] | None] = []
+        self.changed: list[tuple[str, str]] = []
+
+    @on(Action16.get_configuration)
+    async def on_get_configuration(self, key: list[str] | None = None) -> Any:
+        self.asked.append(key)
+        asked = key or list(self.config)
+        return result16.GetConfiguration(
+            configuration_key=[
+                {"key": k, "value": self.config[k], "readonly": False} for k in asked if k in self.config
+            ],
+            unknown_key=[k for k in asked if k not in self.config] or None,
+        )
+
+    @on(Action16.change_configuration)
+    async def on_change_configuration(self, key: str, value: str) -> Any:
+        self.changed.append((key, value))
+        self.config[key] = value
+        return result16.ChangeConfiguration(status="Accepted")

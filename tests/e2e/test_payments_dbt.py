@@ -8,14 +8,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ocpp.routing import on
-from ocpp.v16 import ChargePoint as ChargePoint16
 from ocpp.v16 import call as call16
-from ocpp.v16 import call_result as result16
-from ocpp.v16.enums import Action as Action16
 
 from tests.helpers import Running, station
-from tests.payment_flows import iso, minutes_ago, settle, stored_anywhere
+from tests.payment_flows import ConfiguredStation16, iso, minutes_ago, settle, stored_anywhere
 
 DIALECT = "com.dbt.cardtxreport"
 ENTRY = "dbt-keren-worldline-yoneo"
@@ -153,31 +149,12 @@ async def test_a_station_added_with_an_integration_through_the_api_is_bound(sqli
 
 
 # -- the station's configuration at boot ---------------------------------------------------------------------
-class Keren(ChargePoint16):
+class Keren(ConfiguredStation16):
     """A DBT Keren: its terminal's idTag and vendorId are station settings, read with GetConfiguration."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.config = {"TPE_OCPP_TAGID": "TPE-TAG-7", "TPE_OCPP_VENDORID": "DBT.QCNG.TPE", "TPE_OCPP_DATA": "full"}
-        self.asked: list[list[str] | None] = []
-        self.changed: list[tuple[str, str]] = []
-
-    @on(Action16.get_configuration)
-    async def on_get_configuration(self, key: list[str] | None = None) -> Any:
-        self.asked.append(key)
-        asked = key or list(self.config)
-        return result16.GetConfiguration(
-            configuration_key=[
-                {"key": k, "value": self.config[k], "readonly": False} for k in asked if k in self.config
-            ],
-            unknown_key=[k for k in asked if k not in self.config] or None,
-        )
-
-    @on(Action16.change_configuration)
-    async def on_change_configuration(self, key: str, value: str) -> Any:
-        self.changed.append((key, value))
-        self.config[key] = value
-        return result16.ChangeConfiguration(status="Accepted")
+        config = {"TPE_OCPP_TAGID": "TPE-TAG-7", "TPE_OCPP_VENDORID": "DBT.QCNG.TPE", "TPE_OCPP_DATA": "full"}
+        super().__init__(*args, config=config, **kwargs)
 
 
 async def health(api: Any, station_id: str) -> dict[str, Any]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from ocpp.routing import on
-from ocpp.v16 import ChargePoint as ChargePoint16
 from ocpp.v16 import call as call16
 from ocpp.v16 import call_result as result16
 from ocpp.v16.enums import Action as Action16
@@ -16,39 +15,26 @@ from ocpp.v201 import call_result as result201
 from ocpp.v201.enums import Action as Action201
 
 from tests.helpers import Running, station
-from tests.payment_flows import settle, stored_anywhere
+from tests.payment_flows import ConfiguredStation16, settle, stored_anywhere
 
 # MicroOcpp answers GetConfiguration with the Basic-auth password, hex-encoded.
 PASSWORD_HEX = "6d792d62617369632d617574682d70617373776f7264"  # "my-basic-auth-password"
 NEW_PASSWORD_HEX = "6e65772d62617369632d617574682d70617373776f7264"
 
 
-class Configured16(ChargePoint16):
+class Configured16(ConfiguredStation16):
     """A 1.6 station with a configuration; keys in `reboot_keys` change only at its next reboot."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.config: dict[str, str] = {"HeartbeatInterval": "60", "MeterValueSampleInterval": "60"}
+        super().__init__(*args, config={"HeartbeatInterval": "60", "MeterValueSampleInterval": "60"}, **kwargs)
         self.reboot_keys = {"MeterValueSampleInterval", "AuthorizationKey"}
         self.after_reboot: dict[str, str] = {}
-        self.asked: list[list[str] | None] = []
 
     async def reboot(self) -> None:
         """Take on the changes that waited for a reboot, and boot."""
         self.config.update(self.after_reboot)
         self.after_reboot = {}
         await self.call(call16.BootNotification(charge_point_vendor="Acme", charge_point_model="Box"))
-
-    @on(Action16.get_configuration)
-    async def on_get_configuration(self, key: list[str] | None = None) -> Any:
-        self.asked.append(key)
-        asked = key or list(self.config)
-        return result16.GetConfiguration(
-            configuration_key=[
-                {"key": k, "value": self.config[k], "readonly": False} for k in asked if k in self.config
-            ],
-            unknown_key=[k for k in asked if k not in self.config] or None,
-        )
 
     @on(Action16.change_configuration)
     async def on_change_configuration(self, key: str, value: str) -> Any:
