@@ -120,6 +120,15 @@ class Message(_Strict):
             self._validator = fastjsonschema.compile(self.schema_ or {})
         return self._validator(data)
 
+    def __getstate__(self) -> dict[Any, Any]:
+        """Pickled without its compiled validator (generated code cannot cross to a worker process; it is
+        compiled again there on first use)."""
+        state = dict(super().__getstate__())
+        private = state.get("__pydantic_private__")
+        if private and private.get("_validator") is not None:
+            state["__pydantic_private__"] = {**private, "_validator": None}
+        return state
+
     @model_validator(mode="after")
     def _consistent(self) -> Message:
         if self.kind == "data_transfer" and not (self.vendor_id and self.message_id):

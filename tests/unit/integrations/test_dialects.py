@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from typing import Any
 
 import fastjsonschema
@@ -85,3 +86,14 @@ def test_a_dialect_set_finds_dialects_by_id_and_refuses_the_same_id_twice() -> N
     assert dialects.get("b") is not None and dialects.get("c") is None
     with pytest.raises(DialectError, match="two dialects have the id 'a'"):
         DialectSet([dialect("a"), dialect("a")])
+
+
+def test_a_dialect_whose_schemas_were_used_still_crosses_to_a_worker_process() -> None:
+    used = dialect()
+    used.message("Report").validate_data({"total": 1})  # compiles the message's validator
+
+    copy = pickle.loads(pickle.dumps(used))  # as the document readers' processes receive it
+
+    assert copy.message("Report").validate_data({"total": 2}) == {"total": 2}
+    with pytest.raises(fastjsonschema.JsonSchemaException):
+        copy.message("Report").validate_data({"total": "2"})
