@@ -19,6 +19,7 @@ import json
 import multiprocessing
 import os
 import statistics
+import sys
 import time
 from collections.abc import Awaitable
 from datetime import UTC, datetime
@@ -34,10 +35,11 @@ from tests.e2e.test_gateway_hardening import never_reading_station
 from tests.helpers import Endpoints, Served, served, station
 
 SOAK_SECONDS = float(os.environ.get("OCPAY_SOAK_SECONDS", "8"))
-# What the well-behaved stations may see at worst, on this 2-core machine with the attackers running:
-# answers in the tens of milliseconds, and no single call held up for long.
-P95_LIMIT_S = 0.5
-MAX_LIMIT_S = 2.0
+# What the well-behaved stations may see at worst, on this 2-core machine with the attackers running: p95
+# was 0.13-0.35 s measured; the bounds leave room for a busy machine, and a loop that one frame stalls
+# (the 44 s of the huge multiplier) breaks them.
+P95_LIMIT_S = 1.0
+MAX_LIMIT_S = 3.0
 QUICK = 0.5  # an attacker's close handshake: it does not wait on a server that stopped reading it
 
 
@@ -212,12 +214,6 @@ async def churn(srv: Endpoints, until: float) -> None:
         await asyncio.sleep(0.02)
 
 
-async def stopped_at(attack: Awaitable[Any], until: float) -> None:
-    """Run an attacker until `until` (a send the server holds back may block it longer: then it is cut off)."""
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(attack, max(0.0, until - time.monotonic()) + 1)
-
-
 # -- the soak -------------------------------------------------------------------------------------------------------
 
 
@@ -228,10 +224,15 @@ class Remote(Endpoints):
         self.ocpp_url, self.http_url = ocpp_url, http_url
 
 
-def attack(ocpp_url: str, http_url: str, port: int, until_in: float) -> None:
-    """The attackers' process: every attacker at once for `until_in` seconds."""
+EXPECTED = (TimeoutError, OSError, WebSocketException)  # what an attacker may meet; anything else is a bug here
 
-    async def all_at_once() -> None:
+
+def attack(ocpp_url: str, http_url: str, port: int, until_in: float) -> None:
+    """The attackers' process: every attacker at once for `until_in` seconds, then the process ends at once
+    (exit 0; 1 when an attacker failed in a way it should not), whatever the attackers were in the middle of:
+    a socket the server holds back may keep an attacker's cleanup waiting, and nobody needs it."""
+
+    async def all_at_once() -> bool:
         srv = Remote(ocpp_url, http_url)
         until = time.monotonic() + until_in
         attackers = [
@@ -243,9 +244,16 @@ def attack(ocpp_url: str, http_url: str, port: int, until_in: float) -> None:
             churn(srv, until),
             *(never_reading_station(port, f"SOAK-DEAF-{n}", 40_000) for n in range(5)),
         ]
-        await asyncio.gather(*(stopped_at(a, until) for a in attackers))
+        tasks = [asyncio.create_task(a) for a in attackers]
+        done, _ = await asyncio.wait(tasks, timeout=until_in + 1)
+        failures = [t.exception() for t in done if t.exception() and not isinstance(t.exception(), EXPECTED)]
+        for failure in failures:
+            print(f"attacker failed: {failure!r}", file=sys.stderr)
+        return not failures
 
-    asyncio.run(asyncio.wait_for(all_at_once(), until_in + 15))
+    ok = asyncio.new_event_loop().run_until_complete(all_at_once())
+    sys.stderr.flush()
+    os._exit(0 if ok else 1)
 
 
 @pytest.mark.parametrize("db_kind", ["sqlite", "postgresql"])
