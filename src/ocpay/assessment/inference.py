@@ -1,4 +1,4 @@
-"""Inference from examples: the narrowest JSON Schema every example satisfies, and the events its status values report."""
+"""Inference from examples: the narrowest JSON Schema they satisfy, and the events their status values report."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ Two tables, read by the drafting (`draft_messages`) and the inference (`inferenc
 - `STATUS_WORDS`: a status value (as terminals and vendor firmwares write it, in English, French,
   German, Spanish and Italian) -> the payment event it reports. Values are compared folded: case,
   accents, spaces, dashes and underscores do not count (`NOT_AUTHORIZED` = `Not authorized`).
-  A few words say only "it went well" (`OK`, `Accepted`, `Success`): `POSITIVE`, their event is the
+  A few words say only "it went well" (`OK`, `Accepted`, `Success`): `POSITIVE_WORDS`, their event is the
   message's own (settled for a message that reports a result with an amount, else authorised).
 - `MINOR_UNIT_NAMES` and `MINOR_UNIT_WORDS`: a field name or a document's words that say an amount
   is in cents (minor units), so a drafted message gets `amount_scale: 0.01`.
@@ -18,7 +18,6 @@ import unicodedata
 from typing import Literal
 
 StatusEvent = Literal["authorized", "declined", "canceled", "failed", "settled"]
-POSITIVE = "positive"  # the word says only that it went well; the message says which event
 
 
 def fold(word: str) -> str:
@@ -27,7 +26,7 @@ def fold(word: str) -> str:
     return re.sub(r"[^a-z0-9]", "", plain.lower())
 
 
-_WORDS: dict[StatusEvent | Literal["positive"], tuple[str, ...]] = {
+_WORDS: dict[StatusEvent, tuple[str, ...]] = {
     "authorized": (
         "authorized", "authorised", "approved", "preauthorized", "preauthorised", "reserved", "authorizationok",
         "autorise", "autorisee", "accepte", "acceptee", "approuve",  # fr
@@ -56,27 +55,29 @@ _WORDS: dict[StatusEvent | Literal["positive"], tuple[str, ...]] = {
         "fehler", "fehlgeschlagen", "zeitueberschreitung",  # de
         "fallido", "fallo", "errore", "fallito",  # es, it
     ),
-    POSITIVE: ("ok", "accepted", "success", "successful", "succeeded", "done", "true"),
 }  # fmt: skip
-STATUS_WORDS: dict[str, StatusEvent | Literal["positive"]] = {
-    fold(word): event for event, words in _WORDS.items() for word in words
-}
+STATUS_WORDS: dict[str, StatusEvent] = {fold(word): event for event, words in _WORDS.items() for word in words}
+# Words that say only that it went well: the message says which event (settled or authorised).
+POSITIVE_WORDS = frozenset(
+    fold(word) for word in ("ok", "accepted", "success", "successful", "succeeded", "done", "true")
+)
 
 
 def status_event(value: object, positive: StatusEvent = "authorized") -> StatusEvent | None:
     """The payment event a status value reports (`positive`'s for a word that only says it went well), or None."""
     if not isinstance(value, str):
         return None
-    event = STATUS_WORDS.get(fold(value))
-    if event == POSITIVE:
+    if fold(value) in POSITIVE_WORDS:
         return positive
-    return event
+    return STATUS_WORDS.get(fold(value))
 
 
-MINOR_UNIT_NAMES = re.compile(r"((?<!per)cents?|centimes?|minor(_?units?)?|pence)$|^(cents?|minor)_?[a-z]", re.IGNORECASE)
+MINOR_UNIT_NAMES = re.compile(
+    r"((?<!per)cents?|centimes?|minor(_?units?)?|pence)$|^(cents?|minor)_?[a-z]", re.IGNORECASE
+)
 MINOR_UNIT_WORDS = re.compile(
     r"\b(in\s+(euro\s*)?cents?|minor\s+units?|(euro\s*)?cents?\s+\(|smallest\s+currency\s+unit"
-    r"|en\s+centimes|in\s+cent\b|centimes\s+d['’]euro|in\s+eurocent)",
+    r"|en\s+centimes|in\s+cent\b|centimes\s+d.euro|in\s+eurocent)",
     re.IGNORECASE,
 )
 

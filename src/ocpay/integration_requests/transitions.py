@@ -51,7 +51,9 @@ TRANSITIONS: dict[Machine, dict[str, frozenset[str]]] = {
             {"feature_requested", "supported", "compatible", "no_payment_evidence", "rejected"}
         ),
         "no_payment_evidence": frozenset({"supported", "compatible", "needs_development", "rejected"}),
-        "feature_requested": frozenset({"in_development", "supported", "compatible", "no_payment_evidence", "rejected"}),
+        "feature_requested": frozenset(
+            {"in_development", "supported", "compatible", "no_payment_evidence", "rejected"}
+        ),
         "in_development": frozenset({"released", "rejected"}),
         "released": frozenset(),
         "rejected": frozenset(),
