@@ -291,6 +291,47 @@ async def test_needs_development_opens_a_feature_request_that_moves_to_release(
         assert [n["detail"].split(":")[0] for n in notices(final, "history")] == events
 
 
+# -- no payment evidence: asked for a card session, nothing opened ----------------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "asked"),
+    [
+        ("real/pay-rfid-only.jsonl", "send a log with a card session"),
+        ("real/pay-generic-ocpp-manual.md", "send the missing document section on card payments"),
+    ],
+)
+async def test_no_payment_evidence_asks_for_a_card_session_and_opens_no_feature_request(
+    db_url: str, sinks: tuple[WebhookSink, MailSink], name: str, asked: str
+) -> None:
+    hook, mail = sinks
+    async with notifying_server(db_url, hook, mail) as srv, srv.http() as client:
+        answer = await submit(client, documents(name), charger="Wallbox Co Pulsar AC22", terminal="Nayax Onyx")
+        assert answer.status_code == 201, answer.text
+        detail = answer.json()
+        assert (detail["status"], detail["verdict"], detail["dialect"]) == ("no_payment_evidence",) * 2 + (None,)
+        assert transitions(detail) == ["received", "assessed", "no_payment_evidence"]
+        assert detail["feature_request"] is None
+        assessment = detail["assessment"]
+        assert assessment["gaps"] == [] and assessment["drafted_dialect"] is None
+        assert assessment["next_steps"][0].startswith(asked)
+        assert (await client.get("/api/feature-requests")).json()["items"] == []
+        # The requester is told what to send, not handed gaps.
+        body = json.loads(hook.received[0]["body"])
+        assert body["request"]["verdict"] == "no_payment_evidence" and body["gaps"] == []
+        assert body["next_steps"][0].startswith(asked)
+        assert "no payment evidence" in body["summary"]
+
+        # Once a card session is shown, a reviewer may say it needs development: only then a feature request opens.
+        url = f"/api/requests/{detail['id']}/decision"
+        moved = await client.post(url, json={"verdict": "needs_development", "note": "card log came by e-mail"})
+        assert moved.status_code == 200, moved.text
+        assert moved.json()["status"] == "feature_requested" and moved.json()["feature_request"]["status"] == "opened"
+        back = await client.post(url, json={"verdict": "no_payment_evidence", "note": "that log was RFID only too"})
+        assert back.json()["status"] == "no_payment_evidence"
+        assert back.json()["feature_request"]["status"] == "withdrawn"
+        async with srv.services.db.read() as s:
+            assert (await s.execute(select(func.count()).select_from(FeatureRequest))).scalar_one() == 1
+
+
 async def test_override_and_reject(db_url: str) -> None:
     async with running(db_url) as srv, srv.http() as client:
         detail = (await submit(client, documents("acme-cardtxreport.jsonl"))).json()
@@ -517,7 +558,9 @@ def test_cli_submit_list_show_decide(tmp_path: Path) -> None:
 async def test_stored_documents_keep_no_payment_identifier_in_clear(db_url: str) -> None:
     from tests.payment_flows import stored_anywhere
 
-    names = [p.name for p in FIXTURES.iterdir() if any(s in p.read_text(errors="replace") for s in SECRETS)]
+    names = [
+        p.name for p in FIXTURES.iterdir() if p.is_file() and any(s in p.read_text(errors="replace") for s in SECRETS)
+    ]
     assert names, "the fixtures carry payment identifiers to hide"
     async with running(db_url) as srv, srv.http() as api:
         response = await submit(api, documents(*names))

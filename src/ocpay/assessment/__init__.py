@@ -11,8 +11,11 @@ every dialect (`fit`, `message_fit`) and the catalog (`catalog_match`), and answ
 - `compatible`: an existing dialect handles it with configuration only (parameters such as another
   vendorId or an idTag rule; extra fields it ignores), with the catalog entry to create;
 - `needs_development`: every gap with its evidence, and a drafted dialect closing the rest (`drafting`).
+- `no_payment_evidence`: nothing shows a card payment (an RFID-only log, a generic OCPP manual): the
+  next step names what to send (a log with a card session, the document's section on payments), and
+  nothing is opened meanwhile.
 
-Which of the three is decided in one table, `rules.RULES`; the words around it are in `explain`.
+Which of the four is decided in one table, `rules.RULES`; the words around it are in `explain`.
 """
 
 from ocpay.assessment.catalog_match import find_entry

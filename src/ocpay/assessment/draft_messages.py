@@ -1,8 +1,11 @@
 """One drafted dialect message from the examples of a custom message: its event, field map and identifiers are guesses.
 
-The guesses go by names: a messageId like "PaymentCompleted" with an amount reports `settled`,
-a field like "amountCents" maps to the amount (scale 0.01), one like "pspReference" is a payment
-identifier to hash, and any field that looks like a card number or a code is dropped before storage.
+The guesses go by names and values: a messageId like "PaymentCompleted" with an amount reports
+`settled`; a status field's values report events by the status table (`vocabulary.STATUS_WORDS`:
+`APPROVED` authorised, `DECLINED`/`REFUSE`/`KO` declined, `Captured`/`Committed` settled...);
+an amount in cents ("amountCents", an integer beside a decimal price, or prose saying "in cents")
+gets scale 0.01; a field like "pspReference" is a payment identifier to hash, and any field that
+looks like a card number or a code is dropped before storage.
 """
 
 from __future__ import annotations
@@ -10,10 +13,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ocpay.assessment.inference import json_type
+from ocpay.assessment.inference import json_type, status_events, values_at
 from ocpay.assessment.message_set import TOKEN_KEY, CustomShape
+from ocpay.assessment.vocabulary import StatusEvent, names_minor_units
 from ocpay.payments.redaction import MASK, mask
 
+_STATUS_LEAF = re.compile(
+    r"^(payment_?|transaction_?|tx_?|auth(ori[sz]ation)?_?|terminal_?)?(status|state|result|outcome)$", re.IGNORECASE
+)
+_PRICE_LEAF = re.compile(r"price|tariff|rate", re.IGNORECASE)
 _SAFE_LEAF = re.compile(r"^(currency|amount|brand|type|timestamp|time|status|.*price.*|.*value.*)$", re.IGNORECASE)
 _TRIGGER_AFTER = {
     "Authorize": "authorized",
@@ -27,7 +35,6 @@ _MAP_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("amount", re.compile(r"^(gross.*|total.*(cost|amount|value|price).*|.*amount.*|cost|final_?cost)$", re.I)),
     ("currency", re.compile(r"^currency(code)?$", re.IGNORECASE)),
     ("connector", re.compile(r"^(connector|evse)(_?id)?$", re.IGNORECASE)),
-    ("status", re.compile(r"^(payment_?)?status$", re.IGNORECASE)),
     ("brand", re.compile(r"^(brand|card_?brand|scheme|card_?type)$", re.IGNORECASE)),
     ("terminal_id", re.compile(r"^terminal_?id$", re.IGNORECASE)),
     ("receipt_url", re.compile(r"^receipt_?ur[li]$", re.IGNORECASE)),
@@ -35,8 +42,11 @@ _MAP_RULES: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
-def draft_message(shape: CustomShape, names: set[str]) -> dict[str, Any]:
-    """A dialect message for the shape, under a name not yet in `names` (which it joins)."""
+def draft_message(shape: CustomShape, names: set[str], minor_units: bool = False) -> dict[str, Any]:
+    """A dialect message for the shape, under a name not yet in `names` (which it joins).
+
+    `minor_units`: the documentation's prose says amounts are in cents (an integer amount gets scale 0.01).
+    """
     message: dict[str, Any] = {
         "name": _free_name(shape, names),
         "kind": shape.kind,
@@ -49,13 +59,15 @@ def draft_message(shape: CustomShape, names: set[str]) -> dict[str, Any]:
         message["action"] = shape.carrier
     if shape.schema and not shape.not_json:
         message["schema"] = shape.schema
-    event = infer_event(shape)
-    if event:
+    mapping, reference = infer_map(shape.schema, shape.examples)
+    event, by_status = infer_events(shape, mapping)
+    if by_status:
+        message["event_by_status"] = by_status
+    elif event:
         message["event"] = event
-    mapping, reference = infer_map(shape.schema)
     if mapping:
         message["map"] = mapping
-        if "amount" in mapping and "cent" in mapping["amount"].lower():
+        if in_minor_units(shape, mapping, minor_units):
             message["amount_scale"] = 0.01
     identifiers = _identifiers(shape.schema, mapping, reference)
     if identifiers:
@@ -157,8 +169,12 @@ def leaf_paths(schema: dict[str, Any], prefix: str = "") -> list[str]:
     return paths
 
 
-def infer_map(schema: dict[str, Any]) -> tuple[dict[str, str], str | None]:
-    """(payment event field -> path in the data, the path of the payment reference) from field names."""
+def infer_map(schema: dict[str, Any], examples: list[Any] | None = None) -> tuple[dict[str, str], str | None]:
+    """(payment event field -> path in the data, the path of the payment reference) from field names.
+
+    The status is the status-like field (`status`, `paymentStatus`, `result`, `state`...) whose
+    example values the status table knows best, else the first one.
+    """
     mapping: dict[str, str] = {}
     leaves = leaf_paths(schema)
     for field_name, pattern in _MAP_RULES:
@@ -167,7 +183,50 @@ def infer_map(schema: dict[str, Any]) -> tuple[dict[str, str], str | None]:
             if pattern.match(leaf) and path not in mapping.values():
                 mapping[field_name] = path
                 break
+    statuses = [p for p in leaves if _STATUS_LEAF.match(p.rsplit(".", 1)[-1]) and p not in mapping.values()]
+    if statuses:
+        mapping["status"] = max(statuses, key=lambda p: len(status_events(values_at(examples or [], p))))
     return mapping, mapping.get("reference")
+
+
+def infer_events(shape: CustomShape, mapping: dict[str, str]) -> tuple[str | None, dict[str, str]]:
+    """(the message's event, its events by status value): by status when its status values say, else by name.
+
+    A word that only says it went well (`OK`) reports the message's own event: settled for a message
+    whose name and amount say it reports a result, authorised otherwise.
+    """
+    event = infer_event(shape)
+    if "status" not in mapping:
+        return event, {}
+    positive: StatusEvent = "settled" if event == "settled" else "authorized"
+    values = values_at(shape.examples, mapping["status"])
+    values += list(_schema_at(shape.schema, mapping["status"]).get("enum") or [])
+    return event, dict(status_events(values, positive))
+
+
+def in_minor_units(shape: CustomShape, mapping: dict[str, str], minor_units: bool = False) -> bool:
+    """The mapped amount is in cents: its name says so (`amountInCents`, `amountMinor`), or it is always an
+    integer and the prose says amounts are in minor units, or a price beside it has decimals."""
+    path = mapping.get("amount")
+    if path is None:
+        return False
+    if names_minor_units(path.rsplit(".", 1)[-1]):
+        return True
+    amounts = values_at(shape.examples, path)
+    if not amounts or not all(isinstance(a, int) and not isinstance(a, bool) for a in amounts):
+        return False
+    if minor_units:
+        return True
+    siblings = [p for p in leaf_paths(shape.schema) if p != path and _PRICE_LEAF.search(p.rsplit(".", 1)[-1])]
+    prices = [v for p in siblings for v in values_at(shape.examples, p)]
+    return any(isinstance(v, float) and not v.is_integer() for v in prices) and max(amounts) >= 100
+
+
+def _schema_at(schema: dict[str, Any], path: str) -> dict[str, Any]:
+    """The sub-schema at a dotted path ({} when the schema does not say)."""
+    for key in path.split("."):
+        schema = (schema.get("properties") or {}).get(key) or {}
+    return schema
 
 
 def sensitive_paths(schema: dict[str, Any], mapped: set[str], prefix: str = "", inherited: bool = False) -> list[str]:

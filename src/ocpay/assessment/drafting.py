@@ -107,8 +107,11 @@ def _setup_guide(
 
 # -- the drafted dialect --------------------------------------------------------------------------------------
 def draft_has_settlement(draft: dict[str, Any]) -> bool:
-    """Some message of the draft reports a settled amount (or a price, or events by status)."""
-    return any(m.get("event") in ("settled", "price_shown") or m.get("event_by_status") for m in draft["messages"])
+    """Some message of the draft reports a settled amount (or a price): by its event, or by a status value."""
+    return any(
+        m.get("event") in ("settled", "price_shown") or "settled" in (m.get("event_by_status") or {}).values()
+        for m in draft["messages"]
+    )
 
 
 def draft_header(doc: Documentation, gaps: list[Gap]) -> str:
@@ -142,7 +145,7 @@ def draft_dialect(
         _adopt(draft, base, best, mset.ocpp_version, names)
     lacking = [shape for shape in (best.unmatched if best else mset.custom) if shape not in ignored]
     for shape in lacking[:MAX_DRAFTED_MESSAGES]:
-        draft["messages"].append(draft_message(shape, names))
+        draft["messages"].append(draft_message(shape, names, doc.minor_units))
     if len(lacking) > MAX_DRAFTED_MESSAGES:
         draft["description"] += f" Drafts the first {MAX_DRAFTED_MESSAGES} of {len(lacking)} messages it lacks."
     if not draft["card_sessions"]:

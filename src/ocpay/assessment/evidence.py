@@ -180,6 +180,7 @@ class Documentation:
     named_vendor_ids: list[str] = field(default_factory=list)
     named_message_ids: list[str] = field(default_factory=list)
     version_hints: list[str] = field(default_factory=list)
+    minor_units: bool = False  # the prose says amounts are in cents (minor units)
     dialect: Dialect | None = None
     station: dict[str, Any] | None = None  # for `--station`: what the station said at boot
 

@@ -1,4 +1,8 @@
-"""The words of an assessment: why the verdict (reasons), what to do next, and what to set on the station."""
+"""The words of an assessment: why the verdict (reasons), what to do next, and what to set on the station.
+
+Without payment evidence the words say what was read, why it shows no card payment, and exactly what
+to send: a log with a card session, or the documentation's section on card payments.
+"""
 
 from __future__ import annotations
 
@@ -50,6 +54,8 @@ def reasons(case: Case) -> list[str]:
             f"(first: {doc.problems[0].where}: {doc.problems[0].reason})"
         )
     found.append(_what_was_read(case))
+    if case.verdict == "no_payment_evidence":
+        return found + _no_evidence_reasons(case) + case.notes
     found += _card_session_reasons(case.mset)
     found += _dialect_reasons(case.best)
     found += _catalog_reasons(case)
@@ -63,6 +69,24 @@ def _what_was_read(case: Case) -> str:
         f"(OCPP {mset.ocpp_version}); {len(mset.custom)} custom message type(s): "
         + (", ".join(s.name for s in mset.custom) if mset.custom else "none")
     )
+
+
+def _no_evidence_reasons(case: Case) -> list[str]:
+    """Why nothing shows a card payment: no custom message, no payment field, idTags of RFID cards only."""
+    mset = case.mset
+    tags = len({value for _, value, _ in mset.conventions.id_tags})
+    sessions = "no charging session" if not mset.standard else f"standard messages only ({_top(mset)})"
+    return [
+        f"no payment traffic: {sessions}; no DataTransfer or customData message, no cost, price or "
+        "DirectPayment field, and no dialect explains any message",
+        f"the {tags} idTag(s) seen are not shared by card sessions: they read as RFID cards or app starts"
+        if tags
+        else "no idTag is seen at all",
+    ]
+
+
+def _top(mset: MessageSet) -> str:
+    return ", ".join(f"{action} x {n}" for action, n in mset.standard.most_common(6))
 
 
 def _card_session_reasons(mset: MessageSet) -> list[str]:
@@ -128,6 +152,8 @@ def next_steps(case: Case) -> list[str]:
         steps = _supported_steps(case, best)
     elif case.verdict == "compatible" and best is not None:
         steps = _compatible_steps(case, best)
+    elif case.verdict == "no_payment_evidence":
+        steps = _no_evidence_steps(case)
     else:
         steps = _development_steps(case)
     if case.doc.problems:
@@ -170,6 +196,27 @@ def _setting_steps(case: Case, best: DialectFit, known: set[str]) -> list[str]:
         if name not in known
     ]
     steps += [f"station setting {row['key']} = {row['expected']}" for row in case.configuration if row["expected"]]
+    return steps
+
+
+_MISSING_EVIDENCE = {
+    "log": "send a log with a card session: every frame from the card presented at the terminal to the final "
+    "amount (the messages the station sends or expects for the payment, and the session's idTag)",
+    "station": "present a card at the station and assess again: the recorded messages hold no card session yet",
+    "document": "send the missing document section on card payments at the terminal: each message the station "
+    "sends or expects for a payment (with an example), how a card session's idTag looks, and which message "
+    "reports the final amount",
+    "dialect": "declare the payment messages in the dialect file (events and field map), or send a log with a "
+    "card session",
+}
+
+
+def _no_evidence_steps(case: Case) -> list[str]:
+    """What to send: the evidence this kind of documentation lacks; nothing is opened meanwhile."""
+    steps = [_MISSING_EVIDENCE[case.doc.kind]]
+    if case.doc.kind == "document":
+        steps.append("or send a log with a card session (JSON Lines, or the CSMS's or station's own log)")
+    steps.append("nothing to develop yet: no feature request is opened until a card payment is shown")
     return steps
 
 

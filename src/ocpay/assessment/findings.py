@@ -1,7 +1,8 @@
 """The gaps and notes of an assessment beyond those of the closest dialect's comparison.
 
 Custom messages no dialect takes (and the data the station expects back for them), message ids a
-document names without an example, and documentation that shows no source of payment events at all.
+document names without an example, and whether the documentation shows card payments at all
+(`shows_payments`: without it the outcome is `no_payment_evidence`, not a gap).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from ocpay.assessment.fit import DialectFit
 from ocpay.assessment.gaps import Gap
 from ocpay.assessment.message_set import TOKEN_KEY, CustomShape, MessageSet
 
+_SESSION_STARTS = ("StartTransaction", "TransactionEvent")  # a shared idTag counts once per session
+
 _FILLABLE = ("receipturl", "receipt_url", "timestamp", "time", "status")  # answer fields ocpay can fill
 
 
@@ -23,7 +26,7 @@ class Findings:
     gaps: list[Gap] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     ignored: list[CustomShape] = field(default_factory=list)
-    payment_related: bool = False  # the documentation shows anything that can tell of a card payment
+    payment_evidence: bool = False  # the documentation shows anything that can tell of a card payment
 
 
 def find_gaps(doc: Documentation, mset: MessageSet, fits: list[DialectFit], best: DialectFit | None) -> Findings:
@@ -42,18 +45,26 @@ def find_gaps(doc: Documentation, mset: MessageSet, fits: list[DialectFit], best
     if best:
         found.gaps += best.all_gaps
         found.notes += best.notes + [n for f in best.fits for n in f.notes]
-    found.gaps += _named_without_example(doc, mset, fits)
-    found.payment_related = bool(mset.custom) or bool(mset.conventions.rule) or bool(best)
-    if not found.payment_related:
-        found.gaps.append(
-            Gap(
-                "no_event_source",
-                "(card payments)",
-                "the documentation shows no custom message, no card-session idTag convention and no standard "
-                "payment message: nothing tells the CSMS that a session was paid at the terminal",
-            )
-        )
+    named = _named_without_example(doc, mset, fits)
+    found.gaps += named
+    found.payment_evidence = bool(named) or shows_payments(mset, best)
     return found
+
+
+def shows_payments(mset: MessageSet, best: DialectFit | None) -> bool:
+    """Anything that can tell of a card payment: a custom message, a dialect that explains some message, a
+    DirectPayment or CSMS-issued token, cost fields, an idTag prefix, or one idTag shared by two sessions.
+
+    One session's idTag alone is an RFID card's as much as a terminal's: it shows no payment.
+    """
+    conventions = mset.conventions
+    if mset.custom or best is not None or conventions.cost_fields:
+        return True
+    if conventions.rule in ("direct_payment", "csms_issued", "id_tag_prefix"):
+        return True
+    sessions = sum(o.count for action, value, o in conventions.id_tags
+                   if value == conventions.static and action in _SESSION_STARTS)  # fmt: skip
+    return conventions.rule == "static_id_tag" and sessions >= 2
 
 
 def _unknown_message(shape: CustomShape, fits: list[DialectFit], best: DialectFit | None) -> list[Gap]:

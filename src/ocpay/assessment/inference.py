@@ -1,12 +1,15 @@
-"""JSON Schema inference: the narrowest schema every example of a message satisfies."""
+"""Inference from examples: the narrowest JSON Schema they satisfy, and the events their status values report."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from ocpay.assessment.vocabulary import StatusEvent, status_event
+
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _URI = re.compile(r"^[a-z][a-z0-9+.-]*://\S+$", re.IGNORECASE)
+_MISSING = object()
 _TYPE_ORDER = ("object", "array", "string", "number", "integer", "boolean", "null")
 
 
@@ -64,3 +67,29 @@ def _infer_object(schema: dict[str, Any], objects: list[dict[str, Any]]) -> None
     required = [k for k in keys if all(k in o for o in objects)]
     if required:
         schema["required"] = required
+
+
+def values_at(examples: list[Any], path: str) -> list[Any]:
+    """The values the examples hold at a dotted path, in order (examples without it are skipped)."""
+    found = []
+    for example in examples:
+        value: Any = example
+        for key in path.split("."):
+            value = value.get(key, _MISSING) if isinstance(value, dict) else _MISSING
+        if value is not _MISSING:
+            found.append(value)
+    return found
+
+
+def status_events(values: list[Any], positive: StatusEvent = "authorized") -> dict[str, StatusEvent]:
+    """Each distinct status value seen -> the payment event it reports (`vocabulary.STATUS_WORDS`).
+
+    Values the table does not know (`Pending`, numbers) are left out; a word that only says it went
+    well (`OK`) reports `positive`, the event of the message itself.
+    """
+    events: dict[str, StatusEvent] = {}
+    for value in values:
+        event = status_event(value, positive)
+        if event is not None and isinstance(value, str):
+            events.setdefault(value, event)
+    return events

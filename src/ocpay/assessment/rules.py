@@ -1,6 +1,6 @@
-"""The verdict rules: everything that decides supported, compatible or needs development lives in this file.
+"""The verdict rules: everything that decides supported, compatible, needs development or no payment evidence.
 
-An assessment comes down to five facts (`Facts`). `RULES` is the table from facts to outcome: for
+An assessment comes down to six facts (`Facts`). `RULES` is the table from facts to outcome: for
 any combination of the facts exactly one row holds (the unit tests try all of them), and that row
 gives the verdict, how the confidence is weighed, and whether a dialect is drafted or a catalog
 entry proposed. What makes a gap is decided elsewhere (`fit`, `findings`); here a gap is one fact.
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ocpay.assessment.message_set import CustomShape, MessageSet
     from ocpay.integrations.catalog import CatalogEntry
 
-Verdict = Literal["supported", "compatible", "needs_development"]
+Verdict = Literal["supported", "compatible", "needs_development", "no_payment_evidence"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +34,7 @@ class Facts:
     entry_uses_dialect: bool  # a catalog entry covers the pair, with that dialect
     only_standard: bool  # no custom message: the dialect acts on standard messages only
     demands_parameters: bool  # the documentation needs parameter values the entry (or the defaults) do not give
+    payment_evidence: bool = True  # anything shows card payments (`findings.shows_payments`)
 
 
 COVERAGE = None  # the row's confidence is weighed by how much of the dialect the documentation shows
@@ -59,8 +60,15 @@ class Rule:
 N, Y = False, True
 RULES: tuple[Rule, ...] = (
     Rule(
+        "no_payment_evidence",
+        {"payment_evidence": N},
+        "no_payment_evidence",
+        0.9,
+        why="nothing in the documentation shows a card payment: nothing to assess yet, nothing to develop",
+    ),
+    Rule(
         "gaps",
-        {"gaps": Y},
+        {"payment_evidence": Y, "gaps": Y},
         "needs_development",
         0.9,
         drafts_dialect=True,
@@ -68,28 +76,35 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "no_dialect",
-        {"gaps": N, "dialect": N},
+        {"payment_evidence": Y, "gaps": N, "dialect": N},
         "needs_development",
         0.6,
         why="no dialect explains any message and no gap says why: too little to go on",
     ),
     Rule(
         "catalog_entry",
-        {"gaps": N, "dialect": Y, "entry_uses_dialect": Y, "demands_parameters": N},
+        {"payment_evidence": Y, "gaps": N, "dialect": Y, "entry_uses_dialect": Y, "demands_parameters": N},
         "supported",
         COVERAGE,
         why="a catalog entry covers the pair, with the dialect the documentation fits, as it is configured",
     ),
     Rule(
         "standard_messages",
-        {"gaps": N, "dialect": Y, "entry_uses_dialect": N, "only_standard": Y, "demands_parameters": N},
+        {
+            "payment_evidence": Y,
+            "gaps": N,
+            "dialect": Y,
+            "entry_uses_dialect": N,
+            "only_standard": Y,
+            "demands_parameters": N,
+        },
         "supported",
         COVERAGE,
         why="standard messages a dialect fully handles: nothing to set up",
     ),
     Rule(
         "other_parameters",
-        {"gaps": N, "dialect": Y, "demands_parameters": Y},
+        {"payment_evidence": Y, "gaps": N, "dialect": Y, "demands_parameters": Y},
         "compatible",
         COVERAGE,
         proposes_entry=True,
@@ -97,7 +112,14 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "new_pair",
-        {"gaps": N, "dialect": Y, "entry_uses_dialect": N, "only_standard": N, "demands_parameters": N},
+        {
+            "payment_evidence": Y,
+            "gaps": N,
+            "dialect": Y,
+            "entry_uses_dialect": N,
+            "only_standard": N,
+            "demands_parameters": N,
+        },
         "compatible",
         COVERAGE,
         proposes_entry=True,
@@ -121,8 +143,15 @@ def decide(facts: Facts) -> Rule:
     return holding[0]
 
 
-def facts_of(gaps: list[Gap], best: DialectFit | None, entry: CatalogEntry | None, custom: list[CustomShape]) -> Facts:
-    """The facts of an assessment: its gaps, the closest dialect, the catalog entry, the custom messages."""
+def facts_of(
+    gaps: list[Gap],
+    best: DialectFit | None,
+    entry: CatalogEntry | None,
+    custom: list[CustomShape],
+    payment_evidence: bool = True,
+) -> Facts:
+    """The facts of an assessment: its gaps, the closest dialect, the catalog entry, the custom messages, and
+    whether anything shows card payments at all."""
     uses = best is not None and entry is not None and entry.dialect == best.dialect.id
     return Facts(
         gaps=bool(gaps),
@@ -130,6 +159,7 @@ def facts_of(gaps: list[Gap], best: DialectFit | None, entry: CatalogEntry | Non
         entry_uses_dialect=uses,
         only_standard=not custom and best is not None and bool(best.standard_matched),
         demands_parameters=best is not None and bool(demanded_parameters(best, entry if uses else None)),
+        payment_evidence=payment_evidence,
     )
 
 

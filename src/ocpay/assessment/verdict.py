@@ -1,4 +1,4 @@
-"""The verdict on a charger x terminal pair: supported, compatible (with what to configure), or needs development.
+"""The verdict on a pair: supported, compatible (with what to configure), needs development, or no payment evidence.
 
 `assess` runs the steps in order: the OCPP version, the message set, the catalog entry for the
 pair, the comparison with every dialect, the gaps, then the rule of `rules.RULES` that holds, and
@@ -154,7 +154,7 @@ def assess(
     fits = _compare(dialects, mset, entry)
     best = fits[0] if fits and fits[0].score > 0 else None
     found = find_gaps(doc, mset, fits, best)
-    rule = decide(facts_of(found.gaps, best, entry, mset.custom))
+    rule = decide(facts_of(found.gaps, best, entry, mset.custom, found.payment_evidence))
     drafted = _draft(found, mset, best, doc, charger, terminal) if rule.drafts_dialect else None
     parameters = dict(best.parameters) if best else {}
     case = Case(doc, mset, rule.verdict, best, entry, charger, terminal, found.gaps, found.notes, parameters)
@@ -202,7 +202,7 @@ def _draft(
 ) -> str:
     """The drafted dialect as YAML; without a dialect to start from, a draft that reports no settled amount is a gap."""
     draft = draft_dialect(mset, best, doc, charger, terminal, found.ignored)
-    if best is None and not draft_has_settlement(draft) and found.payment_related:
+    if best is None and not draft_has_settlement(draft):
         found.gaps.append(
             Gap(
                 "no_event_source",

@@ -32,7 +32,7 @@ from ocpay.cli.common import (
     with_database,
 )
 
-_COLOURS = {"supported": "green", "compatible": "yellow", "needs_development": "red"}
+_COLOURS = {"supported": "green", "compatible": "yellow", "needs_development": "red", "no_payment_evidence": "blue"}
 
 
 def register(app: typer.Typer) -> None:
@@ -53,7 +53,8 @@ def assess_command(
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Assess documentation for a charger x terminal pair: supported, compatible, or needs development."""
+    """Assess documentation for a charger x terminal pair: supported, compatible, needs development, or no
+    payment evidence (send a card session)."""
     if (path is None) == (station is None):
         raise fail("give a PATH or --station ID (one of them)", 2)
     if ocpp_version is not None and ocpp_version not in ("1.6", "2.0.1", "2.1"):

@@ -97,7 +97,9 @@ def show(
 @group.command("decide")
 def decide(
     request_id: Annotated[int, typer.Argument(help="Request id")],
-    verdict: Annotated[str | None, typer.Option(help="Override: supported, compatible or needs_development")] = None,
+    verdict: Annotated[
+        str | None, typer.Option(help="Override: supported, compatible, needs_development, no_payment_evidence")
+    ] = None,
     note: Annotated[str | None, typer.Option(help="Why (required with --verdict)")] = None,
     reject: Annotated[str | None, typer.Option("--reject", metavar="REASON", help="Reject with this reason")] = None,
     feature_status: Annotated[

@@ -40,7 +40,7 @@ class AssessmentRecord:
 
     @property
     def verdict(self) -> str:
-        """supported, compatible or needs_development."""
+        """supported, compatible, needs_development or no_payment_evidence."""
         return str(self.data["verdict"])
 
     @property

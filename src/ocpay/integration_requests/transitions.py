@@ -3,12 +3,13 @@
 Everything that affects the state machines lives in this file: the states, the one table of
 allowed moves, and every function that changes a status. A request moves through
 
-    received -> assessed -> supported | compatible | needs_development
+    received -> assessed -> supported | compatible | needs_development | no_payment_evidence
     needs_development -> feature_requested -> in_development -> released
     any state but released -> rejected (with a reason)
 
-and a reviewer may override the verdict while the request is not yet in development. A
-`needs_development` verdict opens a feature request (or reopens the withdrawn one); overriding the
+and a reviewer may override the verdict while the request is not yet in development. A verdict of
+`OPENS_FEATURE` (needs_development) opens a feature request (or reopens the withdrawn one); the others
+open none (`no_payment_evidence` waits for the requester's card session); overriding the
 verdict away from it, or rejecting the request, withdraws the feature request; the feature request
 moves to in_development and released together with its request. Every move of a request is
 recorded in its history.
@@ -26,7 +27,7 @@ from ocpay.ocpp.model import now
 from ocpay.payments.redaction import mask
 from ocpay.store.models import FeatureRequest, IntegrationRequest
 
-Verdict = Literal["supported", "compatible", "needs_development"]
+Verdict = Literal["supported", "compatible", "needs_development", "no_payment_evidence"]
 Status = Literal[
     "received", "assessed", Verdict, "feature_requested", "in_development", "released", "rejected"
 ]  # fmt: skip
@@ -37,16 +38,22 @@ VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
 STATUSES: tuple[Status, ...] = get_args(Status)
 FEATURE_STATUSES: tuple[FeatureStatus, ...] = get_args(FeatureStatus)
 ACTIVE_FEATURE: frozenset[FeatureStatus] = frozenset({"opened", "in_development"})
+OPENS_FEATURE: frozenset[Verdict] = frozenset({"needs_development"})  # the verdicts that open a feature request
 
 # Both machines in one table: machine -> state -> the states it may move to (none: final).
 TRANSITIONS: dict[Machine, dict[str, frozenset[str]]] = {
     "request": {
         "received": frozenset({"assessed", "rejected"}),
         "assessed": frozenset({*VERDICTS, "rejected"}),
-        "supported": frozenset({"compatible", "needs_development", "rejected"}),
-        "compatible": frozenset({"supported", "needs_development", "rejected"}),
-        "needs_development": frozenset({"feature_requested", "supported", "compatible", "rejected"}),
-        "feature_requested": frozenset({"in_development", "supported", "compatible", "rejected"}),
+        "supported": frozenset({"compatible", "needs_development", "no_payment_evidence", "rejected"}),
+        "compatible": frozenset({"supported", "needs_development", "no_payment_evidence", "rejected"}),
+        "needs_development": frozenset(
+            {"feature_requested", "supported", "compatible", "no_payment_evidence", "rejected"}
+        ),
+        "no_payment_evidence": frozenset({"supported", "compatible", "needs_development", "rejected"}),
+        "feature_requested": frozenset(
+            {"in_development", "supported", "compatible", "no_payment_evidence", "rejected"}
+        ),
         "in_development": frozenset({"released", "rejected"}),
         "released": frozenset(),
         "rejected": frozenset(),
@@ -118,7 +125,7 @@ class AssessmentResult(Protocol):
 async def record_assessment(
     s: AsyncSession, request: IntegrationRequest, result: AssessmentResult
 ) -> FeatureRequest | None:
-    """received -> assessed -> the verdict's status; a needs_development verdict opens the feature request."""
+    """received -> assessed -> the verdict's status; a verdict of OPENS_FEATURE opens the feature request."""
     data = result.to_json()
     move(s, request, "assessed", SYSTEM, _assessed_detail(result, data))
     request.assessment = data
@@ -126,7 +133,7 @@ async def record_assessment(
     request.dialect = result.dialect
     request.confidence = result.confidence
     move(s, request, result.verdict, SYSTEM, "; ".join(mask(r) for r in result.reasons[:3]))
-    if result.verdict != "needs_development":
+    if result.verdict not in OPENS_FEATURE:
         return None
     return await open_feature(s, request, SYSTEM, data["gaps"], result.drafted_dialect)
 
@@ -168,10 +175,10 @@ async def override(
     request.verdict = verdict
     request.override_note = note
     request.overridden_by = actor
-    if verdict != "needs_development":
+    if verdict not in OPENS_FEATURE:
         withdraw_feature(feature)
     move(s, request, verdict, actor, f"verdict overridden ({request.assessed_verdict} assessed): {note}")
-    if verdict != "needs_development":
+    if verdict not in OPENS_FEATURE:
         return feature
     gaps = list((request.assessment or {}).get("gaps") or [])
     gaps.append({"kind": "reviewer", "message": "(review)", "detail": note})

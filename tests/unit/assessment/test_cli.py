@@ -64,6 +64,7 @@ def test_cli_json_shape_and_exit_0_for_every_verdict(cli: Any) -> None:
         ("acme-cardtxreport.jsonl", "compatible"),
         ("unknown-vendor.jsonl", "needs_development"),
         ("direct-payment-21.json", "supported"),
+        ("real/pay-rfid-only.jsonl", "no_payment_evidence"),
     ]:
         result = cli(str(FIXTURES / name), "--json")
         assert result.exit_code == 0, result.output
@@ -90,6 +91,14 @@ def test_cli_readable_report_and_options(cli: Any) -> None:
     assert "Next steps" in result.output
     bad = cli(str(FIXTURES / "alpitronic-onsitepay.jsonl"), "--ocpp-version", "3.0")
     assert bad.exit_code == 2
+
+
+def test_the_readable_report_of_no_payment_evidence_says_what_to_send(cli: Any) -> None:
+    result = cli(str(FIXTURES / "real" / "pay-generic-ocpp-manual.md"))
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "no payment evidence" in text and "send the missing document section on card payments" in text
+    assert "Gaps" not in result.output
 
 
 def test_no_payment_identifier_is_printed(cli: Any) -> None:

@@ -57,11 +57,12 @@ def feature(status: str) -> FeatureRequest:
 # The machines as the workflow promises them (from -> the states it may move to), written out by hand.
 REQUEST_MOVES = {
     "received": "assessed rejected",
-    "assessed": "supported compatible needs_development rejected",
-    "supported": "compatible needs_development rejected",
-    "compatible": "supported needs_development rejected",
-    "needs_development": "feature_requested supported compatible rejected",
-    "feature_requested": "in_development supported compatible rejected",
+    "assessed": "supported compatible needs_development no_payment_evidence rejected",
+    "supported": "compatible needs_development no_payment_evidence rejected",
+    "compatible": "supported needs_development no_payment_evidence rejected",
+    "needs_development": "feature_requested supported compatible no_payment_evidence rejected",
+    "no_payment_evidence": "supported compatible needs_development rejected",
+    "feature_requested": "in_development supported compatible no_payment_evidence rejected",
     "in_development": "released rejected",
     "released": "",
     "rejected": "",
@@ -85,12 +86,12 @@ def test_the_table_is_the_promised_machines() -> None:
 
 def test_the_statuses_are_the_states_of_the_table_in_their_order() -> None:
     assert STATUSES == (
-        "received", "assessed", "supported", "compatible", "needs_development",
+        "received", "assessed", "supported", "compatible", "needs_development", "no_payment_evidence",
         "feature_requested", "in_development", "released", "rejected",
     )  # fmt: skip
     assert tuple(TRANSITIONS["request"]) == STATUSES
     assert tuple(TRANSITIONS["feature"]) == FEATURE_STATUSES
-    assert VERDICTS == ("supported", "compatible", "needs_development")
+    assert VERDICTS == ("supported", "compatible", "needs_development", "no_payment_evidence")
     for machine, states in (("request", STATUSES), ("feature", FEATURE_STATUSES)):
         assert all(to in states for nexts in TRANSITIONS[machine].values() for to in nexts)
 
@@ -171,6 +172,22 @@ async def test_needs_development_opens_a_feature_request() -> None:
     assert opened.title == "Dialect for Acme FastOne x PayBox"
     assert r.status == "feature_requested"
     assert s.added[-1].detail == f"feature request {opened.id} opened: 1 gap(s) (unknown_message)"
+
+
+async def test_no_payment_evidence_opens_no_feature_request() -> None:
+    s, r = FakeSession(), request("received")
+    result = Result("no_payment_evidence", dialect=None, gaps=[{"kind": "schema_violation", "message": "m"}])
+    assert await transitions.record_assessment(s, r, result) is None
+    assert [m[:2] for m in s.moves()] == [("received", "assessed"), ("assessed", "no_payment_evidence")]
+    assert not [row for row in s.added if isinstance(row, FeatureRequest)]
+    assert (r.status, r.verdict) == ("no_payment_evidence", "no_payment_evidence")
+    assert transitions.OPENS_FEATURE == frozenset({"needs_development"})
+
+
+async def test_overriding_to_no_payment_evidence_withdraws_the_feature_request() -> None:
+    s, r, f = FakeSession(), request("feature_requested", verdict="needs_development"), feature("opened")
+    assert await transitions.override(s, r, f, "no_payment_evidence", "RFID sessions only", "lead") is f
+    assert (r.status, f.status) == ("no_payment_evidence", "withdrawn")
 
 
 async def test_overriding_away_from_needs_development_withdraws_the_feature_request() -> None:

@@ -28,7 +28,7 @@ class RequestPage(Page):
 class DecisionIn(BaseModel):
     """Exactly one of: `verdict` (with `note`), `reject` (the reason), `feature_status`."""
 
-    verdict: Literal["supported", "compatible", "needs_development"] | None = None
+    verdict: Literal["supported", "compatible", "needs_development", "no_payment_evidence"] | None = None
     note: str | None = Field(default=None, max_length=2000)
     reject: str | None = Field(default=None, max_length=2000, description="reject the request with this reason")
     feature_status: Literal["in_development", "released"] | None = None

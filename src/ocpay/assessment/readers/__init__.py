@@ -107,6 +107,7 @@ def combine(docs: list[Documentation]) -> Documentation:
         combined.named_vendor_ids = unique([*combined.named_vendor_ids, *d.named_vendor_ids])
         combined.named_message_ids = unique([*combined.named_message_ids, *d.named_message_ids])
         combined.version_hints = unique([*combined.version_hints, *d.version_hints])
+        combined.minor_units = combined.minor_units or d.minor_units
         combined.dialect = combined.dialect or d.dialect
         combined.station = combined.station or d.station
     return combined

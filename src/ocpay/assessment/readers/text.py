@@ -18,6 +18,7 @@ from typing import Any
 from ocpay.assessment.evidence import Direction, Documentation, DocumentKind, Evidence, Observed, Problem
 from ocpay.assessment.readers.common import excerpt_of, unique
 from ocpay.assessment.readers.frames import Pairing, fill_data_transfer, link, observe_frame, observe_log_entry
+from ocpay.assessment.vocabulary import says_minor_units
 
 MAX_SPAN = 200_000  # longest JSON example the document scanner looks at
 MAX_EXAMPLE_DEPTH = 20  # deepest JSON example it reads (a logged OCPP frame nests 10 levels or so)
@@ -83,6 +84,7 @@ def scan(doc_text: DocumentText, kind: DocumentKind = "document") -> Documentati
     doc.version_hints = unique(m.group(1) for m in _VERSION.finditer(text))
     doc.named_vendor_ids = unique(_names(_VENDOR_NAMED, text))
     doc.named_message_ids = unique(_names(_MESSAGE_NAMED, text))
+    doc.minor_units = says_minor_units(text)
     scanner = _Scanner(doc_text, doc)
     ends = value_ends(text)
     position = 0

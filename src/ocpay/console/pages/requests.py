@@ -15,7 +15,7 @@ from ocpay.console.render import back, page, text
 from ocpay.integration_requests import STATUSES, RequestError, Upload
 
 router = APIRouter()
-VERDICTS = ("supported", "compatible", "needs_development")
+VERDICTS = ("supported", "compatible", "needs_development", "no_payment_evidence")
 FEATURE_MOVES = ("in_development", "released")
 
 

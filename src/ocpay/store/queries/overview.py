@@ -18,7 +18,7 @@ from ocpay.store.models import (
 )
 from ocpay.store.queries.charging import count
 
-OPEN_REQUEST_STATUSES = ("received", "assessed", "needs_development")
+OPEN_REQUEST_STATUSES = ("received", "assessed", "needs_development", "no_payment_evidence")
 
 
 async def count_stations(s: AsyncSession) -> int:
