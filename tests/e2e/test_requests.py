@@ -517,7 +517,9 @@ def test_cli_submit_list_show_decide(tmp_path: Path) -> None:
 async def test_stored_documents_keep_no_payment_identifier_in_clear(db_url: str) -> None:
     from tests.payment_flows import stored_anywhere
 
-    names = [p.name for p in FIXTURES.iterdir() if any(s in p.read_text(errors="replace") for s in SECRETS)]
+    names = [
+        p.name for p in FIXTURES.iterdir() if p.is_file() and any(s in p.read_text(errors="replace") for s in SECRETS)
+    ]
     assert names, "the fixtures carry payment identifiers to hide"
     async with running(db_url) as srv, srv.http() as api:
         response = await submit(api, documents(*names))

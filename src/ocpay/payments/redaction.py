@@ -210,6 +210,9 @@ def mask(value: Any, key: str = "", inside_sensitive: bool = False, _depth: int 
     return value
 
 
+_DECODER = json.JSONDecoder()
+
+
 def mask_text(text: str) -> str:
     """A copy of a document's text (or a log line) with identifiers masked, line by line where lines are JSON."""
     whole = _embedded_json(text.strip())
@@ -218,8 +221,23 @@ def mask_text(text: str) -> str:
     lines = []
     for line in text.splitlines():
         parsed = _embedded_json(line.strip())
-        lines.append(json.dumps(mask(parsed)) if parsed is not None else mask_string(line))
+        lines.append(json.dumps(mask(parsed)) if parsed is not None else _mask_printed_line(line))
     return "\n".join(lines)
+
+
+_PRINTED_FRAME = re.compile(r"\[\s*[2-6]\s*,\s*\"")  # a frame as a log prints it after its prefix
+
+
+def _mask_printed_line(line: str) -> str:
+    """A log line with a frame after its prefix (time, station, marker): the frame masked as JSON, the rest as text."""
+    match = _PRINTED_FRAME.search(line)
+    if match is not None:
+        try:
+            value, end = _DECODER.raw_decode(line, match.start())
+        except (ValueError, RecursionError):
+            return mask_string(line)
+        return mask_string(line[: match.start()]) + json.dumps(mask(value)) + mask_string(line[end:])
+    return mask_string(line)
 
 
 def _embedded_json(text: str) -> Any:

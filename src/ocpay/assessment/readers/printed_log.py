@@ -22,13 +22,25 @@ characters over at most `MAX_FRAME_LINES` lines, and a longer line is reported, 
 from __future__ import annotations
 
 import csv
+import json
 import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ocpay.assessment.evidence import Direction, Documentation, DocumentError, Evidence, Observed, Problem, parse_json
+from ocpay.assessment.evidence import (
+    MAX_DEPTH,
+    Direction,
+    Documentation,
+    DocumentError,
+    Evidence,
+    Observed,
+    Problem,
+    TooDeep,
+    nests_deeper,
+    parse_json,
+)
 from ocpay.assessment.readers.common import excerpt_of, unique
 from ocpay.assessment.readers.frames import TO_CSMS_ACTIONS, TO_STATION_ACTIONS, Pairing, observe_frame
 
@@ -89,6 +101,7 @@ _SAYS_CP = re.compile(
 )  # 1.6: CS is central
 
 _FRAME_START = re.compile(r"\[\s*[2-6]\s*,\s*\"")
+_DECODER = json.JSONDecoder()
 _OPEN_AT_END = re.compile(r"\[\s*(?:[2-6]\s*,\s*)?$")
 _SYNTAX = re.compile(r'[\[\]{}"\\]')
 _TIMESTAMP = re.compile(
@@ -313,10 +326,9 @@ def _line_frames(lines: list[str], doc: Documentation) -> Iterator[PrintedFrame]
         if start is None:
             last_station = _banner_station(line) or last_station
             continue
-        span, used = _frame_text(lines, number - 1, start)
         first_line = number
         try:
-            frame = parse_json(span)
+            frame, used = _frame_at(lines, number - 1, start)
         except ValueError as exc:
             reason = getattr(exc, "msg", None) or str(exc)
             doc.problems.append(
@@ -360,6 +372,23 @@ def _banner_station(line: str) -> str | None:
         if match and not _NOT_STATION.search(match.group(1)):
             return match.group(1)
     return None
+
+
+def _frame_at(lines: list[str], index: int, start: int) -> tuple[Any, int]:
+    """The frame that starts at lines[index][start:] and the lines it uses; ValueError when it is not JSON.
+
+    A frame on one line is decoded at once; only one that does not end there is followed over lines.
+    """
+    try:
+        value, _ = _DECODER.raw_decode(lines[index], start)
+    except RecursionError:
+        raise TooDeep from None
+    except ValueError:
+        span, used = _frame_text(lines, index, start)
+        return parse_json(span), used
+    if nests_deeper(value, MAX_DEPTH):
+        raise TooDeep
+    return value, 1
 
 
 def _frame_text(lines: list[str], index: int, start: int) -> tuple[str, int]:
