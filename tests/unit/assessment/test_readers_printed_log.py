@@ -350,3 +350,10 @@ def test_an_overlong_line_is_reported_not_read() -> None:
     doc = read_printed_log("x.log", text)
     assert len(doc.messages) == 1
     assert [(p.line, p.reason) for p in doc.problems] == [(2, "longer than 200000 characters: not read")]
+
+
+def test_a_frame_nesting_too_deep_is_reported_not_read() -> None:
+    deep = '[2,"d","DataTransfer",{"vendorId":"x","data":' + "[" * 100 + "]" * 100 + "}]"
+    doc = read_printed_log("x.log", f"10:00:00 RECV {f(BOOT)}\n10:00:01 RECV {deep}\n")
+    assert len(doc.messages) == 1
+    assert [(p.line, p.reason) for p in doc.problems] == [(2, "a frame that nests deeper than 64 levels")]

@@ -27,6 +27,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from ocpay.assessment.evidence import (
@@ -47,6 +48,7 @@ from ocpay.assessment.readers.frames import TO_CSMS_ACTIONS, TO_STATION_ACTIONS,
 MAX_LINE_CHARS = 200_000  # a longer line is reported, not read
 MAX_FRAME_CHARS = 200_000  # longest frame, continuation lines included
 MAX_FRAME_LINES = 400  # most lines one frame may run over
+MAX_PREFIX_CHARS = 400  # the part of a line before its frame that may hold the marker
 
 # What a marker says: the sender outright, or only in / out of the log's owner, or "CS" (whose meaning
 # depends on the log's vocabulary).
@@ -102,6 +104,7 @@ _SAYS_CP = re.compile(
 
 _FRAME_START = re.compile(r"\[\s*[2-6]\s*,\s*\"")
 _DECODER = json.JSONDecoder()
+_DIGIT = re.compile(r"\d")
 _OPEN_AT_END = re.compile(r"\[\s*(?:[2-6]\s*,\s*)?$")
 _SYNTAX = re.compile(r'[\[\]{}"\\]')
 _TIMESTAMP = re.compile(
@@ -149,7 +152,16 @@ class PrintedFrame:
 
 
 def marker_of(prefix: str) -> tuple[str, Side] | None:
-    """The direction marker of a line's prefix (text before the frame): (style name, side), None when none."""
+    """The direction marker of a line's prefix (text before the frame): (style name, side), None when none.
+
+    Only the last MAX_PREFIX_CHARS characters count. Lines of one log share a few shapes once their digits
+    are alike (no marker names a digit), so each shape is looked up in the table once.
+    """
+    return _marker_of_shape(_DIGIT.sub("0", prefix[-MAX_PREFIX_CHARS:]))
+
+
+@lru_cache(maxsize=4096)
+def _marker_of_shape(prefix: str) -> tuple[str, Side] | None:
     for name, pattern, side in _MARKERS:
         if pattern.search(prefix):
             return name, side
@@ -330,10 +342,9 @@ def _line_frames(lines: list[str], doc: Documentation) -> Iterator[PrintedFrame]
         try:
             frame, used = _frame_at(lines, number - 1, start)
         except ValueError as exc:
-            reason = getattr(exc, "msg", None) or str(exc)
-            doc.problems.append(
-                Problem(f"{doc.source} line {first_line}", f"a frame that is not JSON ({reason})", first_line)
-            )
+            detail = getattr(exc, "msg", None) or str(exc)
+            reason = f"a frame that {exc}" if isinstance(exc, TooDeep) else f"a frame that is not JSON ({detail})"
+            doc.problems.append(Problem(f"{doc.source} line {first_line}", reason, first_line))
             continue
         number += used - 1
         prefix = line[:start]
