@@ -8,6 +8,8 @@ through both doors.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,11 +135,29 @@ async def test_the_request_api_reads_printed_logs_as_ocpay_assess_does(db_url: s
         assert await stored_anywhere(db_url, secret) == [], secret
 
 
-async def test_a_csv_export_sent_as_text_csv_is_accepted(db_url: str) -> None:
-    name = "log-export-costmsg.csv"
+def csv_export(jsonl: Path) -> bytes:
+    """A JSON Lines log exported the way a backend's message table is: `;`, the frame quoted with doubled quotes."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(["timestamp", "charge_point_id", "direction", "message"])
+    for line in jsonl.read_text().splitlines():
+        item = json.loads(line)
+        marker = "CP->CS" if item["direction"] == "to_csms" else "CS->CP"
+        writer.writerow([item["timestamp"], item["station"], marker, json.dumps(item["message"])])
+    return out.getvalue().encode()
+
+
+async def test_a_csv_export_sent_as_text_csv_is_read_and_kept_masked(db_url: str) -> None:
+    content = csv_export(FIXTURES / "alpitronic-onsitepay.jsonl")
+    assert any(secret.encode() in content for secret in SECRETS)  # card data in the export
     async with running(db_url) as srv, srv.http() as client:
-        upload = ("documents[]", (name, (REAL / name).read_bytes(), "text/csv"))
-        data = {"requester": "Ops <ops@cpo.example>", "charger": "Siemens Sicharge D", "terminal": "Any T1"}
+        upload = ("documents[]", ("valina-export.csv", content, "text/csv"))
+        data = {"requester": "Ops <ops@cpo.example>", "charger": "Alpitronic HYC 300", "terminal": "Worldline Valina"}
         answer = await client.post("/api/requests", data=data, files=[upload])
         assert answer.status_code == 201, answer.text
-        assert answer.json()["dialect"] == "org.openchargealliance.costmsg"
+        detail = answer.json()
+        assert (detail["verdict"], detail["dialect"]) == ("supported", "com.alpitronic.onsitepay")
+        assert detail["documents"][0]["media_type"] == "text/csv"
+        assert detail["assessment"]["source"]["messages"] == 10
+    for secret in SECRETS:  # the kept copy masks the frames inside the CSV cells too
+        assert await stored_anywhere(db_url, secret) == [], secret

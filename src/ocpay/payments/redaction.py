@@ -225,19 +225,26 @@ def mask_text(text: str) -> str:
     return "\n".join(lines)
 
 
-_PRINTED_FRAME = re.compile(r"\[\s*[2-6]\s*,\s*\"")  # a frame as a log prints it after its prefix
+_PRINTED_FRAME = re.compile(r'\[\s*[2-6]\s*,\s*(?:"(?!")|"")')  # a frame after a prefix, or in a CSV cell ("")
 
 
 def _mask_printed_line(line: str) -> str:
-    """A log line with a frame after its prefix (time, station, marker): the frame masked as JSON, the rest as text."""
+    """A log line with a frame after its prefix (time, station, marker), or in a CSV cell with its quotes
+    doubled: the frame masked as JSON, the rest as text."""
     match = _PRINTED_FRAME.search(line)
-    if match is not None:
-        try:
-            value, end = _DECODER.raw_decode(line, match.start())
-        except (ValueError, RecursionError):
-            return mask_string(line)
-        return mask_string(line[: match.start()]) + json.dumps(mask(value)) + mask_string(line[end:])
-    return mask_string(line)
+    if match is None:
+        return mask_string(line)
+    start = match.start()
+    in_cell = match.group().endswith('""')
+    frame_text = line[start:].replace('""', '"') if in_cell else line
+    try:
+        value, end = _DECODER.raw_decode(frame_text, 0 if in_cell else start)
+    except (ValueError, RecursionError):
+        return mask_string(line)
+    masked = json.dumps(mask(value))
+    if in_cell:  # each quote of the frame was two in the line
+        masked, end = masked.replace('"', '""'), start + end + frame_text.count('"', 0, end)
+    return mask_string(line[:start]) + masked + mask_string(line[end:])
 
 
 def _embedded_json(text: str) -> Any:
