@@ -132,6 +132,7 @@ def test_every_marker_style_is_reachable() -> None:
         ("10:00:00 received from station CP_7: ", "CP_7"),
         ("10:00:00 ws://csms.example/ocpp/EVB-P1234 RECV ", "EVB-P1234"),
         ("10:00:00 EVB-7 -> server ", "EVB-7"),
+        ("INFO:ocpp:CP-1: receive message ", "CP-1"),  # the ocpp package's own log lines
         ("[MO] debug (Connection.cpp:201) 10:00:00: Send: ", None),  # a source line is not a station
         ("2025-03-04 10:00:00 INFO [main] o.e.Handler - RECV ", None),
     ],
@@ -156,6 +157,21 @@ def test_the_standard_calls_decide_whose_log_it_is_when_the_text_does_not_say() 
     boot, booted, price = doc.messages
     assert (boot.direction, booted.direction, price.direction) == ("to_csms", "to_station", "to_station")
     assert price.direction_known and boot.answer is booted
+
+
+@pytest.mark.parametrize("side", ["csms", "station"])
+def test_the_ocpp_package_s_log_lines_read_on_either_side(side: str) -> None:
+    """`ocpp` logs "<id>: send <frame>" and "<id>: receive message <frame>", as a CSMS and as a station alike."""
+    boot, booted = ("receive message", "send") if side == "csms" else ("send", "receive message")
+    text = (
+        f"INFO:ocpp:CP-1: {boot} {f(BOOT)}\nINFO:ocpp:CP-1: {booted} {f(BOOTED)}\nINFO:ocpp:CP-1: {booted} {f(PRICE)}\n"
+    )
+    doc = read_printed_log("ocpp.log", text)
+    assert [(m.station, m.direction) for m in doc.messages] == [
+        ("CP-1", "to_csms"),
+        ("CP-1", "to_station"),
+        ("CP-1", "to_station"),  # marked as the BootNotification's answer is: from the CSMS, in either log
+    ]
 
 
 def test_the_text_saying_whose_log_it_is_wins() -> None:

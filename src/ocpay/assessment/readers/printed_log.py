@@ -122,7 +122,7 @@ _BRACKETED = re.compile(r"[\[(<]([A-Za-z0-9][\w.:\-]{0,63})[\])>]")
 _ARROW_NEIGHBOUR = re.compile(
     r"([A-Za-z0-9][\w.\-]{1,63})\s*(?:->|<-|=>|<=|>>|<<)|(?:->|<-|=>|<=|>>|<<)\s*([A-Za-z0-9][\w.\-]{1,63})"
 )
-_TOKEN = re.compile(r"(?<![\w.:\-])([A-Za-z][\w.\-]{1,63})(?![\w:\-])")  # a bare word of the prefix
+_TOKEN = re.compile(r"(?<![\w.\-])([A-Za-z][\w.\-]{1,63})(?![\w\-])")  # a bare word of the prefix
 _NOT_STATION = re.compile(
     rf"^(?:{_ST}|{_CE}|cs|trace|debug|info|information|notice|warn|warning|error|err|fatal|critical|verbose"
     r"|in|out|rx|tx|recv|rcvd|send|sent|received|receive|sending|incoming|outgoing|main|ocpp|ocpp16|ocpp201|ocpp21"
@@ -141,14 +141,13 @@ _VERSION = re.compile(r"OCPP[\s-]*(?:J\s*)?(1\.6|2\.0\.1|2\.1)(?:-?J)?\b", re.IG
 
 @dataclass(slots=True)
 class PrintedFrame:
-    """One frame as a printed log shows it: where, when, from which station, with which marker."""
+    """One frame as a printed log shows it: where, when, from which station, and what its marker says."""
 
     line: int
     frame: Any
     timestamp: str | None
     station: str | None
-    marker: str | None  # the name of the marker style (see MARKERS)
-    side: Side | None
+    side: Side | None  # None: no marker
 
 
 def marker_of(prefix: str) -> tuple[str, Side] | None:
@@ -238,11 +237,11 @@ def read_printed_log(source: str, text: str) -> Documentation:
         pairing.add(observed)
     _check_answers(doc)
     if not doc.messages:
-        raise DocumentError(f"{source}: not a message log: {_why_nothing(doc, printed, lines)}")
+        raise DocumentError(f"{source}: not a message log: {_why_nothing(doc, lines)}")
     return doc
 
 
-def _why_nothing(doc: Documentation, printed: list[PrintedFrame], lines: list[str]) -> str:
+def _why_nothing(doc: Documentation, lines: list[str]) -> str:
     if doc.problems:
         first = doc.problems[0]
         return f"no frame could be read ({len(doc.problems)} unreadable; {first.where}: {first.reason})"
@@ -355,7 +354,6 @@ def _line_frames(lines: list[str], doc: Documentation) -> Iterator[PrintedFrame]
             frame=frame,
             timestamp=timestamp.group() if timestamp else None,
             station=station_of(prefix) or last_station,
-            marker=marker[0] if marker else None,
             side=marker[1] if marker else None,
         )
 
@@ -516,7 +514,6 @@ def _csv_frames(text: str, columns: _Columns, doc: Documentation) -> Iterator[Pr
             frame=frame,
             timestamp=_cell(row, columns.timestamp),
             station=_cell(row, columns.station),
-            marker=marker[0] if marker else None,
             side=marker[1] if marker else None,
         )
 
