@@ -28,6 +28,7 @@ from ocpay.assessment import (
     read_pdf_pages,
     read_text,
 )
+from ocpay.assessment.readers import read_by_content
 from ocpay.integration_requests.errors import DocumentTooLarge, InvalidRequest, RefusedDocument, UnsupportedDocument
 from ocpay.payments.redaction import mask_text
 
@@ -91,7 +92,8 @@ _SUFFIX_FAMILY: dict[str, Family] = {
     ".json": "json",
     ".jsonl": "json",
     ".ndjson": "json",
-    ".log": "json",
+    ".log": "text",  # JSON Lines or a printed log: the content decides
+    ".csv": "text",
     ".yaml": "yaml",
     ".yml": "yaml",
     ".html": "html",
@@ -121,11 +123,13 @@ _MEDIA_FAMILY: dict[str, Family] = {
     "text/markdown": "text",
     "text/x-markdown": "text",
     "text/plain": "text",
+    "text/csv": "text",
+    "text/x-log": "text",
 }
 _ARCHIVE_MEDIA = re.compile(r"zip|gzip|x-tar|bzip|x-xz|7z|rar|zstd|compress|archive|java-archive|officedocument")
 _GENERIC_MEDIA = {"", "application/octet-stream", "binary/octet-stream"}
 _WHAT = {"pdf": "a PDF", "json": "JSON", "yaml": "a YAML dialect file", "html": "HTML", "text": "text"}
-ACCEPTED = "a message log (JSON Lines or JSON), a dialect file (YAML), text, Markdown, HTML or PDF"
+ACCEPTED = "a message log (JSON Lines, JSON, printed or CSV), a dialect file (YAML), text, Markdown, HTML or PDF"
 MAX_PDF_PAGES = 500
 
 
@@ -295,10 +299,14 @@ def _read(
             if doc.messages:
                 return doc, media, None
             raise
-    media = "text/markdown" if _suffix(name) in (".md", ".markdown") else "text/plain"
     if sniffed == "html" and claimed is None:
         return read_html(name, text), "text/html", None
-    return read_text(name, text), media, None
+    if _suffix(name) in (".md", ".markdown"):
+        return read_text(name, text), "text/markdown", None
+    doc = read_by_content(name, text, expect_log=_suffix(name) in (".log", ".csv"))
+    if sniffed == "json" and doc.kind == "log" and _suffix(name) == ".log":  # JSON Lines named .log
+        return doc, "application/json" if _is_json(text) else "application/x-ndjson", None
+    return doc, "text/csv" if _suffix(name) == ".csv" else "text/plain", None
 
 
 def _json_value(name: str, text: str) -> Any:

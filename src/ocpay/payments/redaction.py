@@ -210,6 +210,9 @@ def mask(value: Any, key: str = "", inside_sensitive: bool = False, _depth: int 
     return value
 
 
+_DECODER = json.JSONDecoder()
+
+
 def mask_text(text: str) -> str:
     """A copy of a document's text (or a log line) with identifiers masked, line by line where lines are JSON."""
     whole = _embedded_json(text.strip())
@@ -218,8 +221,30 @@ def mask_text(text: str) -> str:
     lines = []
     for line in text.splitlines():
         parsed = _embedded_json(line.strip())
-        lines.append(json.dumps(mask(parsed)) if parsed is not None else mask_string(line))
+        lines.append(json.dumps(mask(parsed)) if parsed is not None else _mask_printed_line(line))
     return "\n".join(lines)
+
+
+_PRINTED_FRAME = re.compile(r'\[\s*[2-6]\s*,\s*(?:"(?!")|"")')  # a frame after a prefix, or in a CSV cell ("")
+
+
+def _mask_printed_line(line: str) -> str:
+    """A log line with a frame after its prefix (time, station, marker), or in a CSV cell with its quotes
+    doubled: the frame masked as JSON, the rest as text."""
+    match = _PRINTED_FRAME.search(line)
+    if match is None:
+        return mask_string(line)
+    start = match.start()
+    in_cell = match.group().endswith('""')
+    frame_text = line[start:].replace('""', '"') if in_cell else line
+    try:
+        value, end = _DECODER.raw_decode(frame_text, 0 if in_cell else start)
+    except (ValueError, RecursionError):
+        return mask_string(line)
+    masked = json.dumps(mask(value))
+    if in_cell:  # each quote of the frame was two in the line
+        masked, end = masked.replace('"', '""'), start + end + frame_text.count('"', 0, end)
+    return mask_string(line[:start]) + masked + mask_string(line[end:])
 
 
 def _embedded_json(text: str) -> Any:

@@ -1,7 +1,9 @@
 """Readers, one per form of documentation; `read_documentation` picks the one a file needs.
 
 1. a dialect file in ocpay's own format (`dialect_file`);
-2. a captured OCPP-J message log (`log`);
+2. a captured OCPP-J message log: JSON Lines or a JSON array of entries (`log`), or a log as a CSMS or
+   a station prints it, frames among timestamps, station ids and direction markers, or a CSV export
+   with a frame column (`printed_log`), under any name: the content decides (`read_by_content`);
 3. a text, Markdown (`text`), HTML (`html`) or PDF (`pdf`) document that shows example messages in JSON;
 4. the unrecognised messages a station really sent (`recorded`).
 
@@ -19,23 +21,27 @@ from ocpay.assessment.readers.dialect_file import read_dialect_file
 from ocpay.assessment.readers.html import read_html
 from ocpay.assessment.readers.log import read_log
 from ocpay.assessment.readers.pdf import pdf_pages, read_pdf, read_pdf_pages
+from ocpay.assessment.readers.printed_log import looks_like_printed_log, read_printed_log
 from ocpay.assessment.readers.recorded import read_recorded
 from ocpay.assessment.readers.text import read_text
 
 __all__ = [
     "combine",
     "pdf_pages",
+    "read_by_content",
     "read_dialect_file",
     "read_documentation",
     "read_html",
     "read_log",
     "read_pdf",
     "read_pdf_pages",
+    "read_printed_log",
     "read_recorded",
     "read_text",
 ]
 
-_TEXT_SUFFIXES = (".md", ".markdown", ".txt", ".text", ".rst", ".adoc")
+_DOCUMENT_SUFFIXES = (".md", ".markdown", ".rst", ".adoc")  # prose with examples, whatever it holds
+_LOG_SUFFIXES = (".json", ".log", ".csv")  # a name that says log: nothing readable is refused
 
 
 def read_documentation(path: Path) -> Documentation:
@@ -56,23 +62,43 @@ def read_documentation(path: Path) -> Documentation:
         return read_dialect_file(path)
     if suffix in (".html", ".htm", ".xhtml"):
         return read_html(path.name, text)
-    if suffix in (".jsonl", ".ndjson", ".log", ".json"):
-        return read_log(path.name, text)
-    if suffix in _TEXT_SUFFIXES:
+    if suffix in _DOCUMENT_SUFFIXES:
         return read_text(path.name, text)
-    return _read_by_content(path, text)
-
-
-def _read_by_content(path: Path, text: str) -> Documentation:
-    """No telling suffix: look at the content."""
-    head = text.lstrip()[:200].lower()
-    if head.startswith(("<!doctype html", "<html")):
-        return read_html(path.name, text)
-    if head.startswith("{") or (head.startswith("[") and _looks_like_log_array(text)):
+    if suffix in (".jsonl", ".ndjson"):
         return read_log(path.name, text)
     if re.search(r"^id:\s", text, re.MULTILINE) and re.search(r"^messages:", text, re.MULTILINE):
         return read_dialect_file(path)
-    return read_text(path.name, text)
+    return read_by_content(path.name, text, expect_log=suffix in _LOG_SUFFIXES)
+
+
+def read_by_content(source: str, text: str, *, expect_log: bool = False) -> Documentation:
+    """A text whose name says nothing sure (.log, .txt, .csv, .json, none), read by what it holds.
+
+    JSON Lines or a JSON array of log entries: a message log; HTML: HTML; lines with frames after
+    timestamps or direction markers, or a CSV header with a frame column: a printed log; else a text
+    document with examples. JSON that is no log is read as a document too (examples of messages).
+    With `expect_log` (the name says log), a text in which no message at all is found is refused
+    (DocumentError saying why) instead of read as a document without examples.
+    """
+    head = text.lstrip()[:200].lower()
+    if head.startswith(("<!doctype html", "<html")):
+        return read_html(source, text)
+    if head.startswith("{") or (head.startswith("[") and _looks_like_log_array(text)):
+        try:
+            return read_log(source, text)
+        except DocumentError:
+            if looks_like_printed_log(text):
+                return read_printed_log(source, text)
+            doc = read_text(source, text)
+            if doc.messages:
+                return doc
+            raise
+    if looks_like_printed_log(text):
+        return read_printed_log(source, text)
+    doc = read_text(source, text)
+    if expect_log and not doc.messages:
+        read_printed_log(source, text)  # raises DocumentError saying why nothing could be read
+    return doc
 
 
 def _decode(path: Path, raw: bytes) -> str:
