@@ -1,6 +1,6 @@
 """What an expert reads out of payment traffic: no payment evidence, status words as events, amounts in cents.
 
-The fixtures under tests/fixtures/assessment/real/pay-* (sources in README-pay.md) are checked field by
+The fixtures under tests/fixtures/assessment/real/pay-* (sources in README.md there) are checked field by
 field; the tables (`vocabulary`) are checked word by word.
 """
 
