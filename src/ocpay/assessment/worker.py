@@ -41,6 +41,14 @@ class WorkerLost(Exception):
         self.stage = stage
 
 
+class JobFailed(Exception):
+    """A job raised `error` in the worker (which lives on); `run` re-raises `error` itself."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 class _Worker:
     """One process and the pipe to it."""
 
@@ -99,6 +107,10 @@ class WorkerPool:
             self._busy.add(worker)
             worker.conn.send((job, args))
             result = await self._follow(worker)
+        except JobFailed as failed:  # the job's own exception: the worker is fine and takes the next job
+            self._busy.discard(worker)
+            self._idle.put_nowait(worker)
+            raise failed.error from None
         except BaseException:
             if worker is not None:
                 self._busy.discard(worker)
@@ -123,8 +135,10 @@ class WorkerPool:
                 stage = value
             elif kind == "done":
                 return value
+            elif isinstance(value, MemoryError):  # the worker ends itself after this one
+                raise WorkerLost(stage)
             else:
-                raise value
+                raise JobFailed(value)
 
     async def close(self) -> None:
         """Stop every worker, idle or busy."""

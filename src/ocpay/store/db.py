@@ -135,15 +135,17 @@ class Database:
 
         SQLite adds and changes columns by rebuilding the table (Alembic's batch mode): with foreign keys on,
         dropping the old table cascades to every row that refers to it. So on SQLite the migrations run with
-        foreign keys off (the pragma only takes effect outside a transaction), and the keys are checked after.
+        foreign keys off (the pragma only takes effect outside a transaction), and the keys are checked after:
+        a migration may not leave more rows pointing nowhere than there were before.
         """
         async with self.engine.connect() as conn:
             if self.is_sqlite:
                 await _driver_sql(conn, "PRAGMA foreign_keys=OFF")
             try:
                 async with conn.begin():
+                    orphans = await _orphans(conn) if self.is_sqlite else 0
                     await conn.run_sync(_upgrade)
-                    if self.is_sqlite and (await conn.exec_driver_sql("PRAGMA foreign_key_check")).first():
+                    if self.is_sqlite and await _orphans(conn) > orphans:
                         raise RuntimeError("a migration left rows whose foreign keys point nowhere")
             finally:
                 if self.is_sqlite:
@@ -158,6 +160,11 @@ class Database:
         database = make_url(self.url).database
         assert self.is_sqlite and database, "an SQLite database file"
         return database
+
+
+async def _orphans(conn: AsyncConnection) -> int:
+    """How many rows of an SQLite database refer to rows that are not there (an older database may hold some)."""
+    return len((await conn.exec_driver_sql("PRAGMA foreign_key_check")).all())
 
 
 async def _driver_sql(conn: AsyncConnection, sql: str) -> None:

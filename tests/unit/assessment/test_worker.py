@@ -34,6 +34,11 @@ def refuse(report: Report, name: str) -> None:
     raise RefusedDocument(name, "is not what it claims")
 
 
+def exhaust(report: Report) -> None:
+    report("exhausting")
+    raise MemoryError
+
+
 def die(report: Report) -> None:
     report("dying")
     os._exit(3)
@@ -65,9 +70,17 @@ async def test_each_stage_has_its_own_time_and_an_overrun_is_stopped(pool: Worke
 
 
 async def test_the_jobs_errors_come_back_as_they_were_raised(pool: WorkerPool) -> None:
+    before = await pool.run(greet, "before")
     with pytest.raises(RefusedDocument) as refused:
         await pool.run(refuse, "manual.pdf")
     assert (refused.value.name, refused.value.reason) == ("manual.pdf", "is not what it claims")
+    assert await pool.run(greet, "before") == before  # a refused document costs no new process
     with pytest.raises(WorkerLost, match="dying: the worker stopped unexpectedly"):
         await pool.run(die)
+    assert (await pool.run(greet, "after")).startswith("hello, after")
+
+
+async def test_a_job_out_of_memory_loses_its_worker_and_the_next_job_gets_a_new_one(pool: WorkerPool) -> None:
+    with pytest.raises(WorkerLost, match="exhausting"):
+        await pool.run(exhaust)
     assert (await pool.run(greet, "after")).startswith("hello, after")

@@ -16,7 +16,8 @@ log that speaks of charge points, the charging station in one that speaks of a C
 paired with their calls by id; an answer marked the same way as its call is reported.
 
 Everything is linear in the text: each line is scanned once, a frame is at most `MAX_FRAME_CHARS`
-characters over at most `MAX_FRAME_LINES` lines, and a longer line is reported, not read.
+characters over at most `MAX_FRAME_LINES` lines, and a longer line is reported, not read (a CSV line is
+cut to `MAX_LINE_CHARS` instead, so its frame cell reads as broken JSON and is reported so).
 """
 
 from __future__ import annotations
