@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
-from tests.helpers import Running
+from tests.helpers import Running, running
 from tests.payment_flows import RawStation, iso, minutes_ago, server_log_lines, settle, stored_anywhere
 from tests.unit.assessment.corpus import minimal_pdf
 
@@ -247,3 +248,53 @@ async def test_an_idtag_that_is_a_card_number_is_kept_as_its_keyed_hash_and_stil
     tokens = {s["id_token"] for s in sessions}
     assert len(sessions) == 2 and tokens == {added.json()["value"]}
     assert await stored_anywhere(sqlite_server.system.settings.db, ID_TAG) == []
+
+
+AUTHORIZATION_KEY_HEX = "6d792d62617369632d617574682d70617373776f7264"
+
+
+async def test_what_an_older_version_kept_in_clear_is_hashed_or_concealed_at_start(db_url: str) -> None:
+    """A card-number idTag (token, session, start key) and an AuthorizationKey in the command log, as an older
+    version stored them: the next start keeps them as today's version does, and the token still matches."""
+    async with running(db_url, open_registration=True) as srv:
+        async with srv.http() as api:
+            assert (await api.post("/api/stations", json={"id": "CP-OLD"})).status_code == 201
+        async with srv.services.db.engine.begin() as conn:
+            await conn.execute(
+                sa.text(
+                    "INSERT INTO id_tokens (value, type, status, created_at) VALUES (:v, 'ISO14443', 'Blocked', :t)"
+                ),
+                {"v": ID_TAG, "t": minutes_ago(60)},
+            )
+            await conn.execute(
+                sa.text(
+                    "INSERT INTO sessions (station_id, start_key, id_token, status, started_at, ocpp_version, billing)"
+                    " VALUES ('CP-OLD', :k, :v, 'completed', :t, '1.6', 'csms')"
+                ),
+                {"k": f"1|{ID_TAG}|2026-01-01T00:00:00+00:00|0", "v": ID_TAG, "t": minutes_ago(60)},
+            )
+            set_key = {"key": "AuthorizationKey", "value": AUTHORIZATION_KEY_HEX}
+            read_key = {"configurationKey": [{"key": "AuthorizationKey", "value": AUTHORIZATION_KEY_HEX}]}
+            for command, arguments, answer in [
+                ("set-configuration", set_key, None),
+                ("get-configuration", {}, read_key),
+            ]:
+                await conn.execute(
+                    sa.text(
+                        "INSERT INTO command_log (station_id, command, arguments, outcome, answer, actor, at)"
+                        " VALUES ('CP-OLD', :c, :a, 'answered', :r, 'admin', :t)"
+                    ),
+                    {"c": command, "a": json.dumps(arguments), "r": json.dumps(answer), "t": minutes_ago(30)},
+                )
+    async with running(db_url, open_registration=True) as srv:  # the next start
+        async with srv.connect("CP-OLD", "1.6") as ws:
+            st = RawStation(ws)
+            assert (await st.ok("Authorize", {"idTag": ID_TAG}))["idTagInfo"]["status"] == "Blocked"  # still its own
+        async with srv.services.db.engine.connect() as conn:
+            rows = [
+                json.dumps([str(x) for x in row])
+                for table in ("id_tokens", "sessions", "command_log")
+                for row in (await conn.execute(sa.text(f"SELECT * FROM {table}"))).all()
+            ]
+    assert rows and not [r for r in rows if ID_TAG in r or AUTHORIZATION_KEY_HEX in r]
+    assert any("ref:" in r for r in rows) and any("AuthorizationKey" in r and "set" in r for r in rows)

@@ -63,7 +63,9 @@ class CentralSystem:
         sys.setswitchinterval(0.0005)
         services = self.services = await Services.open(self.settings)
         await services.stations.mark_all_disconnected()
-        await services.stations.conceal_stored_secrets()
+        await services.stations.conceal_stored_secrets()  # what older versions kept in clear
+        await services.command_log.conceal_stored_secrets()
+        await services.sessions.hash_stored_card_numbers()
         router = Router(payments=services.payments)
         ports = Ports(services.stations, services.sessions, services.custom, services.payments)
         dispatcher = Dispatcher(ports, router, services.schemas, services.followups)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ocpay.charging.configuration import conceal_answer, concealed
 from ocpay.charging.stations import Stations
 from ocpay.ocpp.model import now
 from ocpay.payments.redaction import mask, mask_string
@@ -59,3 +60,18 @@ class CommandLog:
         """One record, or None."""
         async with self.db.read() as s:
             return await queries.command(s, command_id)
+
+    async def conceal_stored_secrets(self) -> int:
+        """Replace the write-only settings (`AuthorizationKey`, ...) an older version kept in clear in the
+        log of configuration commands (a value sent, a value read) by "set"; how many records changed."""
+        changed = 0
+        async with self.db.write() as s:
+            for record in await queries.configuration_commands(s):
+                arguments = dict(record.arguments)
+                if "value" in arguments:
+                    arguments["value"] = concealed(arguments.get("key"), arguments["value"])
+                answer = record.answer and conceal_answer("2.0.1", conceal_answer("1.6", record.answer))
+                if arguments != record.arguments or answer != record.answer:
+                    record.arguments, record.answer = arguments, answer
+                    changed += 1
+        return changed

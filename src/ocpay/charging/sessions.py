@@ -40,6 +40,9 @@ from ocpay.store.statements import INSERT_METER_VALUE, UPDATE_SESSION_ENERGY, UP
 ENERGY = "Energy.Active.Import.Register"
 
 
+CARD_TEXT_MAX = 25  # a card number as text: at most 19 digits and the spaces or dashes between its groups
+
+
 class IdTokenExists(Exception):
     """An id token with this value is known already."""
 
@@ -89,6 +92,30 @@ class Sessions:
 
     def _stored_token(self, token: IdToken, card: CardMatch | None) -> str:
         return card.stored_token if card is not None else self._kept(token.value)
+
+    async def hash_stored_card_numbers(self) -> int:
+        """Replace the card-number id tokens an older version stored in clear (id tokens, sessions and their
+        start keys) by their keyed hash, as they are stored now; how many rows changed. Needs the payments
+        layer's hash; without it nothing is done."""
+        if self.card_policy is None:
+            return 0
+        changed = 0
+        async with self.db.write() as s:
+            for record in await queries.id_tokens_of_length(s, 13, CARD_TEXT_MAX):
+                if is_card_number(record.value):
+                    hashed = self._kept(record.value)
+                    if await s.get(IdTokenRecord, hashed) is None:
+                        record.value = hashed
+                    else:  # the hash was added since: the clear copy goes
+                        await s.delete(record)
+                    changed += 1
+            for session in await queries.sessions_with_token_of_length(s, 13, CARD_TEXT_MAX):
+                clear = session.id_token or ""
+                if is_card_number(clear):
+                    session.id_token = self._kept(clear)
+                    session.start_key = (session.start_key or "").replace(f"|{clear}|", f"|{session.id_token}|") or None
+                    changed += 1
+        return changed
 
     # -- id tokens -----------------------------------------------------------------------------
     async def add_id_token(

@@ -239,3 +239,22 @@ async def commands(
 async def command(s: AsyncSession, command_id: int) -> CommandRecord | None:
     """One command record, or None."""
     return await s.get(CommandRecord, command_id)
+
+
+async def id_tokens_of_length(s: AsyncSession, shortest: int, longest: int) -> list[IdTokenRecord]:
+    """Id tokens whose value has between `shortest` and `longest` characters."""
+    return list(
+        await s.scalars(select(IdTokenRecord).where(func.length(IdTokenRecord.value).between(shortest, longest)))
+    )
+
+
+async def sessions_with_token_of_length(s: AsyncSession, shortest: int, longest: int) -> list[ChargingSession]:
+    """Sessions whose id token has between `shortest` and `longest` characters."""
+    query = select(ChargingSession).where(func.length(ChargingSession.id_token).between(shortest, longest))
+    return list(await s.scalars(query))
+
+
+async def configuration_commands(s: AsyncSession) -> list[CommandRecord]:
+    """The command log's records of configuration commands (set and get)."""
+    query = select(CommandRecord).where(CommandRecord.command.in_(("set-configuration", "get-configuration")))
+    return list(await s.scalars(query))
