@@ -10,6 +10,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -143,9 +145,11 @@ class Database:
                 await _driver_sql(conn, "PRAGMA foreign_keys=OFF")
             try:
                 async with conn.begin():
-                    orphans = await _orphans(conn) if self.is_sqlite else 0
+                    # the check reads the whole database: only when a migration will run, not at every start
+                    checked = self.is_sqlite and await conn.run_sync(_migrations_pending)
+                    orphans = await _orphans(conn) if checked else 0
                     await conn.run_sync(_upgrade)
-                    if self.is_sqlite and await _orphans(conn) > orphans:
+                    if checked and await _orphans(conn) > orphans:
                         raise RuntimeError("a migration left rows whose foreign keys point nowhere")
             finally:
                 if self.is_sqlite:
@@ -196,6 +200,12 @@ def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
+
+
+def _migrations_pending(connection: Connection) -> bool:
+    """Whether the database is behind the newest migration (or new)."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return bool(MigrationContext.configure(connection).get_current_revision() != head)
 
 
 def _upgrade(connection: Connection) -> None:
