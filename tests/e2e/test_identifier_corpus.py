@@ -273,6 +273,7 @@ async def test_what_an_older_version_kept_in_clear_is_hashed_or_concealed_at_sta
                 ),
                 {"k": f"1|{ID_TAG}|2026-01-01T00:00:00+00:00|0", "v": ID_TAG, "t": minutes_ago(60)},
             )
+            await conn.execute(sa.text("DELETE FROM secrets WHERE name LIKE 'done:%'"))  # an older version's database
             set_key = {"key": "AuthorizationKey", "value": AUTHORIZATION_KEY_HEX}
             read_key = {"configurationKey": [{"key": "AuthorizationKey", "value": AUTHORIZATION_KEY_HEX}]}
             for command, arguments, answer in [

@@ -24,6 +24,7 @@ from ocpay.ocpp.dispatch import Dispatcher
 from ocpay.ocpp.ports import Ports
 from ocpay.ocpp.routing import Router
 from ocpay.payments.configuration_check import ConfigurationCheck
+from ocpay.store.queries import access as access_queries
 
 log = logging.getLogger("ocpay")
 
@@ -63,9 +64,7 @@ class CentralSystem:
         sys.setswitchinterval(0.0005)
         services = self.services = await Services.open(self.settings)
         await services.stations.mark_all_disconnected()
-        await services.stations.conceal_stored_secrets()  # what older versions kept in clear
-        await services.command_log.conceal_stored_secrets()
-        await services.sessions.hash_stored_card_numbers()
+        await _store_older_rows_as_today(services)
         router = Router(payments=services.payments)
         ports = Ports(services.stations, services.sessions, services.custom, services.payments)
         dispatcher = Dispatcher(ports, router, services.schemas, services.followups)
@@ -223,3 +222,19 @@ def _ssl_context(settings: Settings) -> ssl.SSLContext | None:
         context.load_verify_locations(settings.tls_client_ca)
         context.verify_mode = ssl.CERT_REQUIRED
     return context
+
+
+OLDER_ROWS_TASK = "older rows stored as today (1)"  # a new number reruns it after a change of the rules
+
+
+async def _store_older_rows_as_today(services: Services) -> None:
+    """Once per database: what older versions kept in clear (write-only settings, in the settings and the
+    command log; card-number idTags) is stored as it is now. Not at every start: each is a table scan."""
+    async with services.db.read() as s:
+        if await access_queries.is_done(s, OLDER_ROWS_TASK):
+            return
+    await services.stations.conceal_stored_secrets()
+    await services.command_log.conceal_stored_secrets()
+    await services.sessions.hash_stored_card_numbers()
+    async with services.db.write() as s:
+        await access_queries.mark_done(s, OLDER_ROWS_TASK)

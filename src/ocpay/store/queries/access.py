@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ocpay.store.models import ApiToken, Secret
@@ -60,3 +61,14 @@ async def next_console_generation(s: AsyncSession, token_id: int | None) -> None
 async def secret(s: AsyncSession, name: str) -> Secret | None:
     """The server's secret with this name, or None."""
     return await s.get(Secret, name)
+
+
+async def is_done(s: AsyncSession, task: str) -> bool:
+    """Whether a once-per-database task (a clean-up of older rows, say) was done on this database."""
+    return await s.get(Secret, f"done:{task}") is not None
+
+
+async def mark_done(s: AsyncSession, task: str) -> None:
+    """Remember that the once-per-database task is done (another node may have just said so too)."""
+    insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+    await s.execute(insert(Secret).values(name=f"done:{task}", value="1").on_conflict_do_nothing())
