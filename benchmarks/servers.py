@@ -52,6 +52,14 @@ class PlainCentralSystem(ChargePoint16):
     def on_start(self, **kwargs: object) -> call_result.StartTransaction:
         return call_result.StartTransaction(transaction_id=1, id_tag_info={"status": "Accepted"})
 
+    @on(Action.stop_transaction)
+    def on_stop(self, **kwargs: object) -> call_result.StopTransaction:
+        return call_result.StopTransaction()
+
+    @on(Action.authorize)
+    def on_authorize(self, **kwargs: object) -> call_result.Authorize:
+        return call_result.Authorize(id_tag_info={"status": "Accepted"})
+
     @on(Action.data_transfer)
     def on_data_transfer(self, **kwargs: object) -> call_result.DataTransfer:
         return call_result.DataTransfer(status="Accepted")

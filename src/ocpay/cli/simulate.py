@@ -103,7 +103,7 @@ def bench_command(
     as_json: JsonOption = False,
 ) -> None:
     """A reproducible load against any OCPP-J server: calls/s, latency percentiles, errors, server memory."""
-    from ocpay.simulator.load import DEFAULT_MIX, run_load
+    from ocpay.simulator.load import DEFAULT_MIX, KINDS, run_load
 
     chosen = DEFAULT_MIX
     if mix:
@@ -112,9 +112,9 @@ def bench_command(
         except ValueError:
             console.print("[red]error:[/red] --mix is NAME=WEIGHT,NAME=WEIGHT")
             raise typer.Exit(2) from None
-        unknown = set(chosen) - set(DEFAULT_MIX)
+        unknown = set(chosen) - set(KINDS)
         if unknown:
-            console.print(f"[red]error:[/red] unknown kinds {sorted(unknown)}; choose from {', '.join(DEFAULT_MIX)}")
+            console.print(f"[red]error:[/red] unknown kinds {sorted(unknown)}; choose from {', '.join(KINDS)}")
             raise typer.Exit(2)
     result = run_loop(
         run_load(url, stations=stations, calls=calls, version=ocpp_version, mix=chosen, seed=seed,

@@ -21,8 +21,11 @@ from websockets.typing import Subprotocol
 
 from ocpay.simulator.client import SUBPROTOCOL
 
-# The mix: what share of calls each kind is. "card" is a DBT CardTxReport DataTransfer.
+# The mix: what share of calls each kind is. On 1.6 "DataTransfer" is a DBT CardTxReport; every version has
+# "UnknownDataTransfer" (a vendor's diagnostics no dialect knows), "Authorize", and "StartStop": a session
+# started and stopped (two calls, StartTransaction + StopTransaction or TransactionEvent Started + Ended).
 DEFAULT_MIX = {"Heartbeat": 0.25, "StatusNotification": 0.2, "MeterValues": 0.4, "DataTransfer": 0.15}
+KINDS = (*DEFAULT_MIX, "UnknownDataTransfer", "Authorize", "StartStop")
 
 
 @dataclass
@@ -59,6 +62,8 @@ def _frames(station: str, version: str, transaction_id: int) -> dict[str, tuple[
                 "vendorId": "DBT.QCNG.TPE", "messageId": "CardTxReport",
                 "data": orjson.dumps({"tx_ID": transaction_id, "totalTaxedCost": 12.5, "tx_Time": now}).decode(),
             }),
+            "UnknownDataTransfer": ("DataTransfer", _diagnostics()),
+            "Authorize": ("Authorize", {"idTag": "LOADTEST"}),
         }  # fmt: skip
     return {
         "Heartbeat": ("Heartbeat", {}),
@@ -67,7 +72,33 @@ def _frames(station: str, version: str, transaction_id: int) -> dict[str, tuple[
         "MeterValues": ("MeterValues", {
             "evseId": 1, "meterValue": [{"timestamp": now, "sampledValue": [{"value": 12345.0}]}]}),
         "DataTransfer": ("DataTransfer", {"vendorId": "org.example.load", "messageId": "Ping", "data": {"n": 1}}),
+        "UnknownDataTransfer": ("DataTransfer", _diagnostics()),
+        "Authorize": ("Authorize", {"idToken": {"idToken": "LOADTEST", "type": "ISO14443"}}),
     }  # fmt: skip
+
+
+def _diagnostics() -> dict[str, object]:
+    """A vendor's diagnostics DataTransfer that no dialect knows (the unrecognised inbox's write path)."""
+    data = {"module": "power", "temperatureC": 41.5, "fanRpm": 3200, "errors": []}
+    return {"vendorId": "com.example.diagnostics", "messageId": "ModuleState", "data": orjson.dumps(data).decode()}
+
+
+async def _session(ws: ClientConnection, message_id: str, version: str, result: LoadResult) -> None:
+    """A session started and stopped: two measured calls."""
+    at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    if version == "1.6":
+        start = {"connectorId": 1, "idTag": "LOADTEST", "meterStart": 0, "timestamp": at}
+        answer = await _one(ws, f"{message_id}a", "StartTransaction", start, result)
+        reply = answer[2] if isinstance(answer, list) and len(answer) > 2 and isinstance(answer[2], dict) else {}
+        stop = {"transactionId": int(reply.get("transactionId", 0)), "meterStop": 1000, "timestamp": at}
+        await _one(ws, f"{message_id}b", "StopTransaction", stop, result)
+        return
+    base = {"timestamp": at, "transactionInfo": {"transactionId": message_id}, "evse": {"id": 1, "connectorId": 1}}
+    started = {**base, "eventType": "Started", "triggerReason": "Authorized", "seqNo": 0,
+               "idToken": {"idToken": "LOADTEST", "type": "ISO14443"}}  # fmt: skip
+    await _one(ws, f"{message_id}a", "TransactionEvent", started, result)
+    ended = {**base, "eventType": "Ended", "triggerReason": "StopAuthorized", "seqNo": 1}
+    await _one(ws, f"{message_id}b", "TransactionEvent", ended, result)
 
 
 async def _station(
@@ -101,9 +132,12 @@ async def _station(
         await start.wait()
         for n in range(calls):
             kind = rng.choices(kinds, weights)[0]
-            action, payload = frames[kind]
             began = time.perf_counter()
-            await _one(ws, f"{station}-{n}", action, payload, result)
+            if kind == "StartStop":
+                await _session(ws, f"{station}-{n}", version, result)
+            else:
+                action, payload = frames[kind]
+                await _one(ws, f"{station}-{n}", action, payload, result)
             if rate:
                 await asyncio.sleep(max(0.0, 1 / rate - (time.perf_counter() - began)))
     except Exception as exc:
