@@ -11,12 +11,16 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
+
 from ocpay.gateway.limits import LogLimiter, printable
 from ocpay.ocpp.model import CustomMessage, CustomReply, now
 from ocpay.payments.redaction import mask, mask_string
 from ocpay.store.db import Database
+from ocpay.store.journal import Write
 from ocpay.store.models import UnrecognisedMessage
 from ocpay.store.queries import payments as queries
+from ocpay.store.statements import ADD_UNRECOGNISED, COUNT_UNRECOGNISED
 
 log = logging.getLogger("ocpay.payments")
 
@@ -38,6 +42,7 @@ class CustomMessages:
         self._handlers: dict[tuple[str, str | None], CustomHandler] = {}
         self._vendors: set[str] = set()
         self._log_limit = LogLimiter()
+        self._kinds: dict[str, set[tuple[str, str]]] = {}  # station -> (vendorId, messageId) recorded, masked
 
     def register(self, vendor_id: str, message_id: str | None, handler: CustomHandler) -> None:
         """Route DataTransfers with this (vendorId, messageId) to `handler` (the last registration wins)."""
@@ -57,30 +62,33 @@ class CustomMessages:
         return CustomReply("UnknownMessageId")
 
     async def record_unrecognised(self, station_id: str, version: str, message: CustomMessage) -> None:
-        """Count the message against its (station, vendorId, messageId), masked as all is, keeping one masked sample."""
-        moment = now()
-        vendor_id, message_id = mask_string(message.vendor_id), mask_string(message.message_id or "")
-        async with self.db.write() as s:
-            record = await queries.unrecognised_message(s, station_id, vendor_id, message_id)
-            if record is None and await queries.unrecognised_kinds(s, station_id) >= MAX_KINDS_PER_STATION:
-                self._inbox_full(station_id)
-            elif record is None:
-                s.add(
-                    UnrecognisedMessage(
-                        station_id=station_id,
-                        ocpp_version=version,
-                        vendor_id=vendor_id,
-                        message_id=message_id,
-                        first_seen_at=moment,
-                        last_seen_at=moment,
-                        count=1,
-                        sample=sample_of(message),
-                    )
-                )
-            else:
-                record.count += 1
-                record.last_seen_at = moment
-                record.ocpp_version = version
+        """Count the message against its (station, vendorId, messageId), masked as all is; the first of a kind
+        keeps one masked sample. Through the journal: no read per message (the kinds a station has are read
+        once per process), so a station flooding vendor diagnostics costs what a StatusNotification costs.
+
+        The bound of MAX_KINDS_PER_STATION holds per node: nodes adding new kinds at the same moment may
+        each add one past it.
+        """
+        known = await self._kinds_of(station_id)
+        kind = (mask_string(message.vendor_id), mask_string(message.message_id or ""))
+        params = {"station_id": station_id, "version": version, "vendor_id": kind[0], "message_id": kind[1],
+                  "at": now()}  # fmt: skip
+        if kind in known:
+            await self.db.journal.write(Write(COUNT_UNRECOGNISED, params))
+        elif len(known) >= MAX_KINDS_PER_STATION:
+            self._inbox_full(station_id)
+        else:
+            known.add(kind)
+            sample = orjson.dumps(sample_of(message)).decode()
+            await self.db.journal.write(Write(ADD_UNRECOGNISED, {**params, "sample": sample}))
+
+    async def _kinds_of(self, station_id: str) -> set[tuple[str, str]]:
+        """The kinds recorded for the station (read from the database the first time it is asked)."""
+        known = self._kinds.get(station_id)
+        if known is None:
+            async with self.db.read() as s:
+                known = self._kinds.setdefault(station_id, await queries.unrecognised_kinds(s, station_id))
+        return known
 
     def _inbox_full(self, station_id: str) -> None:
         held_back = self._log_limit.allow(station_id)

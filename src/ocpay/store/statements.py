@@ -104,3 +104,18 @@ UPDATE sessions SET
     card_brand = COALESCE(:brand, card_brand)
 WHERE id = {_PAYMENT_SESSION}
 """
+
+# The unrecognised inbox (payments.custom_messages): a kind seen before is counted; a new kind is added
+# with its masked sample (:sample, JSON text), or counted when another node added it meanwhile.
+COUNT_UNRECOGNISED = """
+UPDATE unrecognised_messages SET count = count + 1, last_seen_at = :at, ocpp_version = :version
+WHERE station_id = :station_id AND vendor_id = :vendor_id AND message_id = :message_id
+"""
+ADD_UNRECOGNISED = """
+INSERT INTO unrecognised_messages (
+    station_id, ocpp_version, vendor_id, message_id, first_seen_at, last_seen_at, count, sample
+) VALUES (:station_id, :version, :vendor_id, :message_id, :at, :at, 1, :sample)
+ON CONFLICT (station_id, vendor_id, message_id) DO UPDATE SET
+    count = unrecognised_messages.count + 1, last_seen_at = excluded.last_seen_at,
+    ocpp_version = excluded.ocpp_version
+"""

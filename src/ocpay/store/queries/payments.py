@@ -118,22 +118,12 @@ async def station_events(s: AsyncSession, station_id: str, limit: int) -> list[P
     return list(await s.scalars(query))
 
 
-async def unrecognised_message(
-    s: AsyncSession, station_id: str, vendor_id: str, message_id: str
-) -> UnrecognisedMessage | None:
-    """The record of a (vendorId, messageId) no dialect recognised from this station, or None."""
-    query = select(UnrecognisedMessage).where(
-        UnrecognisedMessage.station_id == station_id,
-        UnrecognisedMessage.vendor_id == vendor_id,
-        UnrecognisedMessage.message_id == message_id,
+async def unrecognised_kinds(s: AsyncSession, station_id: str) -> set[tuple[str, str]]:
+    """The (vendorId, messageId) pairs no dialect recognised that are recorded for this station."""
+    query = select(UnrecognisedMessage.vendor_id, UnrecognisedMessage.message_id).where(
+        UnrecognisedMessage.station_id == station_id
     )
-    return await s.scalar(query)
-
-
-async def unrecognised_kinds(s: AsyncSession, station_id: str) -> int:
-    """How many kinds of (vendorId, messageId) no dialect recognised are recorded for this station."""
-    query = select(func.count()).select_from(UnrecognisedMessage).where(UnrecognisedMessage.station_id == station_id)
-    return int(await s.scalar(query) or 0)
+    return {(vendor_id, message_id) for vendor_id, message_id in await s.execute(query)}
 
 
 async def unrecognised_messages(
